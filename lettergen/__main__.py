@@ -1,0 +1,3 @@
+from lettergen.cli import main
+
+main()

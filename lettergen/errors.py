@@ -1,0 +1,88 @@
+"""One exception hierarchy for lettergen.
+
+Every error a user can cause carries the file and line it comes from, so the
+CLI prints it as ``FILE:LINE: message`` without knowing which stage raised it.
+Messages are in French: they are shown to press officers and delegates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem in the user's input: where it is and what is wrong."""
+
+    file: str | None
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.file and self.line:
+            return f"{self.file}:{self.line}: {self.message}"
+        if self.file:
+            return f"{self.file}: {self.message}"
+        return self.message
+
+
+class LettergenError(Exception):
+    """Base of every error lettergen raises on purpose.
+
+    ``file`` and ``line`` say where in the user's files the problem lies
+    (a recipients row as the user sees it, a template line).
+    """
+
+    def __init__(self, message: str, file: str | None = None, line: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    @property
+    def problem(self) -> Problem:
+        return Problem(self.file, self.line, self.message)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [self.problem]
+
+    def __str__(self) -> str:
+        return str(self.problem)
+
+
+class InputError(LettergenError):
+    """Bad recipients, figures or RNE data."""
+
+
+class TemplateError(LettergenError):
+    """A template that does not parse, names an unknown variable, or breaks the sandbox."""
+
+
+class LetterheadError(LettergenError):
+    """A letterhead document lettergen cannot use."""
+
+
+class ConversionError(LettergenError):
+    """LibreOffice is missing or failed to convert a letter."""
+
+
+class OutputError(LettergenError):
+    """The output folder cannot be written."""
+
+
+class InvalidInput(LettergenError):
+    """Several problems found in one pass; nothing may be written."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self._problems = list(problems)
+        first = self._problems[0] if self._problems else Problem(None, None, "entrée invalide")
+        super().__init__(first.message, first.file, first.line)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self._problems)

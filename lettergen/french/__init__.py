@@ -1,0 +1,1 @@
+"""french stage of lettergen."""

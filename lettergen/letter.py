@@ -1,0 +1,223 @@
+"""The letter: a small structured value that every writer lays out.
+
+A template renders *letter markup*, plain text that a press officer can read:
+
+    [objet]
+    Conséquences du Ségur de la santé
+    [appel]
+    Madame la Présidente,
+    [corps]
+    First paragraph, which may span
+    several lines of the template.
+
+    Second paragraph, with **bold** and *italic* words.
+    [formule]
+    Nous vous prions d'agréer, Madame la Présidente, …
+    [signataires]
+    Jeanne MARTIN | Présidente | Fédération exemple
+
+A line holding only ``[name]`` opens a section; blank lines separate
+paragraphs; ``\\*``, ``\\[`` and ``\\\\`` are literal characters. Values
+printed by ``{{ … }}`` are escaped (see :func:`escape_markup`) so recipient data
+can never open a section or an emphasis.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+SECTIONS = ("objet", "appel", "corps", "formule", "signataires", "pj", "copie")
+REQUIRED_SECTIONS = ("objet", "appel", "corps", "formule")
+
+_SECTION_LINE = re.compile(r"^\[([a-z_]+)\]\s*$")
+_EMPHASIS = re.compile(r"(\\.|\*\*|\*)", re.S)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of text with one emphasis."""
+
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A body paragraph: runs of text, some emphasised."""
+
+    runs: tuple[Run, ...]
+
+    @property
+    def text(self) -> str:
+        return "".join(run.text for run in self.runs)
+
+    @classmethod
+    def plain(cls, text: str) -> "Paragraph":
+        return cls((Run(text),))
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """One signatory: name, function, organisation."""
+
+    nom: str
+    fonction: str = ""
+    organisation: str = ""
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        return tuple(part for part in (self.organisation, self.nom, self.fonction) if part)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """Everything a writer needs to lay out one letter, and nothing about layout."""
+
+    recipient_id: str
+    objet: str
+    appel: str
+    body: tuple[Paragraph, ...]
+    closing: str
+    signatories: tuple[Signatory, ...] = ()
+    sender: tuple[str, ...] = ()
+    address: tuple[str, ...] = ()
+    place_date: str = ""
+    attachments: str = ""
+    copies: str = ""
+    file_stem: str = field(default="", compare=False)
+
+    def blocks(self) -> list[list[str]]:
+        """Return the letter as blocks of lines, in reading order.
+
+        This is the one reading order shared by the plain-text preview and the
+        DOCX body, so that both say exactly the same words.
+        """
+        blocks: list[list[str]] = []
+        if self.sender:
+            blocks.append(list(self.sender))
+        if self.address:
+            blocks.append(list(self.address))
+        if self.place_date:
+            blocks.append([self.place_date])
+        blocks.append([f"Objet\u00a0: {self.objet}"])
+        blocks.append([self.appel])
+        blocks.extend([p.text] for p in self.body)
+        blocks.append([self.closing])
+        for signatory in self.signatories:
+            blocks.append(list(signatory.lines))
+        if self.attachments:
+            blocks.append([f"P.\u00a0J.\u00a0: {self.attachments}"])
+        if self.copies:
+            blocks.append([f"Copie à\u00a0: {self.copies}"])
+        return blocks
+
+
+class MarkupError(ValueError):
+    """Letter markup that cannot be read; ``line`` is 1-based in the rendered text."""
+
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+def escape_markup(text: str) -> str:
+    """Return ``text`` with every markup character made literal, on one line."""
+    text = text.replace("\\", "\\\\").replace("*", "\\*").replace("[", "\\[")
+    return " ".join(text.splitlines())
+
+
+def parse_markup(markup: str) -> dict[str, list[list[str]]]:
+    """Split rendered letter markup into sections, each a list of paragraphs of lines."""
+    sections: dict[str, list[list[str]]] = {}
+    current: list[list[str]] | None = None
+    for number, raw in enumerate(markup.splitlines(), start=1):
+        line = raw.strip()
+        header = _SECTION_LINE.match(line)
+        if header:
+            name = header.group(1)
+            if name not in SECTIONS:
+                raise MarkupError(
+                    f"section « [{name}] » inconnue (sections possibles : "
+                    + ", ".join(f"[{s}]" for s in SECTIONS) + ")",
+                    number,
+                )
+            if name in sections:
+                raise MarkupError(f"section « [{name}] » présente deux fois", number)
+            current = sections[name] = [[]]
+            continue
+        if not line:
+            if current is not None and current[-1]:
+                current.append([])
+            continue
+        if current is None:
+            raise MarkupError("texte avant la première section (commencez par « [objet] »)", number)
+        current[-1].append(line)
+    missing = [name for name in REQUIRED_SECTIONS if not any(sections.get(name, [[]]))]
+    if missing:
+        raise MarkupError("section(s) vide(s) ou absente(s) : " + ", ".join(f"[{m}]" for m in missing))
+    return {name: [lines for lines in paragraphs if lines] for name, paragraphs in sections.items()}
+
+
+def paragraphs_of(section: list[list[str]]) -> tuple[Paragraph, ...]:
+    """Join each paragraph's lines with spaces and read its emphasis."""
+    return tuple(parse_emphasis(" ".join(lines)) for lines in section)
+
+
+def text_of(section: list[list[str]]) -> str:
+    """Return a one-paragraph section (objet, appel, formule…) as plain text."""
+    return " ".join(p.text for p in paragraphs_of(section))
+
+
+def parse_emphasis(text: str) -> Paragraph:
+    """Turn ``**bold**`` and ``*italic*`` into runs; unbalanced marks stay literal."""
+    runs: list[Run] = []
+    bold = italic = False
+    buffer: list[str] = []
+
+    def flush() -> None:
+        if buffer:
+            runs.append(Run("".join(buffer), bold, italic))
+            buffer.clear()
+
+    for token in _EMPHASIS.split(text):
+        if not token:
+            continue
+        if token.startswith("\\") and len(token) == 2:
+            buffer.append(token[1])
+        elif token == "**":
+            flush()
+            bold = not bold
+        elif token == "*":
+            flush()
+            italic = not italic
+        else:
+            buffer.append(token)
+    flush()
+    if bold or italic:
+        # An unclosed mark is a typo, not an intent: keep the text plain.
+        plain = _EMPHASIS.sub(lambda m: m.group(0)[1] if m.group(0).startswith("\\") else "", text)
+        return Paragraph.plain(plain)
+    return Paragraph(tuple(_merge(runs)))
+
+
+def _merge(runs: list[Run]) -> list[Run]:
+    merged: list[Run] = []
+    for run in runs:
+        if merged and (merged[-1].bold, merged[-1].italic) == (run.bold, run.italic):
+            merged[-1] = Run(merged[-1].text + run.text, run.bold, run.italic)
+        else:
+            merged.append(run)
+    return merged
+
+
+def parse_signatories(section: list[list[str]]) -> tuple[Signatory, ...]:
+    """Read the ``nom | fonction | organisation`` lines of the ``[signataires]`` section."""
+    signatories = []
+    for lines in section:
+        for line in lines:
+            parts = [parse_emphasis(part.strip()).text for part in line.split("|")] + ["", ""]
+            if parts[0]:
+                signatories.append(Signatory(parts[0], parts[1], parts[2]))
+    return tuple(signatories)

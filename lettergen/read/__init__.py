@@ -1,0 +1,1 @@
+"""Read stage: recipients, local figures and RNE files → validated records."""

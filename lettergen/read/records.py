@@ -1,0 +1,41 @@
+"""The validated records the read stage hands to the rest of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+from lettergen.errors import Problem
+
+DEFAULT_FONCTION = "president_cd"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One addressee of a letter, as validated from a recipients file."""
+
+    id: str
+    genre: str | None  # "F", "M", or None when the civility is unknown
+    prenom: str
+    nom: str
+    departement: str  # normalised territory code: "01", "2A", "971", "69M", "6AE"
+    fonction: str = DEFAULT_FONCTION
+    adresse: tuple[str, ...] = ()
+    code_postal: str = ""
+    ville: str = ""
+    email: str = ""
+    forme_titre: str = ""  # "le" when the holder prefers « Madame le Maire »
+    figures: Mapping[str, int | None] = field(default_factory=lambda: MappingProxyType({}))
+    source: str = ""
+    line: int = 0
+
+
+@dataclass
+class ReadResult:
+    """What reading a campaign's data gives: valid recipients and every problem found."""
+
+    recipients: list[Recipient]
+    figure_names: tuple[str, ...] = ()
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)

@@ -1,0 +1,1 @@
+"""writers stage of lettergen."""
