@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Mapping
 
 from lettergen.errors import Problem
@@ -26,7 +25,8 @@ class Recipient:
     ville: str = ""
     email: str = ""
     forme_titre: str = ""  # "le" when the holder prefers « Madame le Maire »
-    figures: Mapping[str, int | None] = field(default_factory=lambda: MappingProxyType({}))
+    # A plain dict so recipients pickle to worker processes; treat it as read-only.
+    figures: Mapping[str, int | None] = field(default_factory=dict)
     source: str = ""
     line: int = 0
 
