@@ -29,6 +29,7 @@ class Recipient:
     figures: Mapping[str, int | None] = field(default_factory=dict)
     source: str = ""
     line: int = 0
+    provenance: str = ""  # the recipients file's optional « source » column (e.g. "RNE 2026-05-06")
 
 
 @dataclass
