@@ -1,0 +1,302 @@
+"""Command line: parse options, call the library, turn its errors into French lines.
+
+Exit codes: 0 success, 1 invalid input (every problem printed, nothing
+written), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from lettergen import __version__
+from lettergen.errors import LettergenError, Problem
+
+DEFAULT_TEMPLATES = Path("templates")
+DEFAULT_TEMPLATE = "segur"
+DEFAULT_RECIPIENTS = Path("recipients/exemple.csv")
+DEFAULT_FIGURES = Path("recipients/chiffres_exemple.csv")
+LETTERHEAD_NAME = "papier_en_tete.docx"
+
+
+def _fail(error: LettergenError) -> None:
+    for problem in error.problems:
+        click.echo(str(problem), err=True)
+    sys.exit(1)
+
+
+def _warn(warnings: list[Problem]) -> None:
+    for warning in warnings:
+        click.echo(str(Problem(warning.file, warning.line, f"attention : {warning.message}")), err=True)
+
+
+def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ (exemple : 2021-07-01)")
+
+
+def _parse_ids(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def data_options(function):
+    """Options shared by ``generate``, ``preview`` and ``check``."""
+    options = [
+        click.option("-t", "--template", "template", default=DEFAULT_TEMPLATE, show_default=True,
+                     help="Nom d'un modèle ou variante de templates/ (segur, relance…) ou chemin d'un fichier .j2."),
+        click.option("-r", "--recipients", "recipients", type=click.Path(path_type=Path),
+                     help="Fichier des destinataires (CSV ou XLSX). Défaut : recipients/exemple.csv."),
+        click.option("-f", "--figures", "figures", type=click.Path(path_type=Path),
+                     help="Fichier des chiffres locaux par département (CSV ou XLSX)."),
+        click.option("--sheet", "sheet", help="Feuille à lire dans un classeur XLSX (défaut : la première)."),
+        click.option("--date", "letter_date", callback=_parse_date,
+                     help="Date de la lettre, AAAA-MM-JJ (défaut : aujourd'hui)."),
+        click.option("--only", "only", callback=_parse_ids,
+                     help="Seulement ces destinataires : ID[,ID…]."),
+        click.option("--templates-dir", "templates_dir", type=click.Path(path_type=Path),
+                     default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles."),
+        click.option("--papier", "letterhead", type=click.Path(path_type=Path),
+                     help="Papier à en-tête (document Word). Défaut : templates/papier_en_tete.docx."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead,
+             extra_only: tuple[str, ...] = ()):
+    from lettergen.batch import Sources
+
+    if recipients is None:
+        if not DEFAULT_RECIPIENTS.exists():
+            raise click.UsageError(
+                "aucun fichier de destinataires : indiquez -r FICHIER, ou lancez la commande "
+                "depuis la racine du dépôt pour utiliser la campagne d'exemple")
+        recipients = DEFAULT_RECIPIENTS
+        if figures is None and DEFAULT_FIGURES.exists():
+            figures = DEFAULT_FIGURES
+    return Sources(
+        template=template,
+        templates_dir=templates_dir,
+        recipients=recipients,
+        letterhead=letterhead or templates_dir / LETTERHEAD_NAME,
+        letter_date=letter_date,
+        figures=figures,
+        sheet=sheet,
+        only=tuple(dict.fromkeys(only + extra_only)),
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lettergen", message="%(prog)s %(version)s")
+def cli() -> None:
+    """lettergen : des lettres de plaidoyer personnalisées, en français correct (DOCX et PDF)."""
+
+
+@cli.command()
+@data_options
+@click.option("--format", "formats", multiple=True, type=click.Choice(["docx", "pdf"]),
+              help="Format(s) à écrire ; répétable (défaut : docx).")
+@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
+              show_default=True, help="Dossier de sortie.")
+@click.option("--jobs", "jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
+              show_default="nombre de cœurs", help="Nombre de processus en parallèle.")
+@click.option("--force", is_flag=True, help="Refaire aussi les lettres déjà à jour.")
+@click.option("--merge", is_flag=True, help="Écrire aussi un PDF unique de toutes les lettres, pour l'impression.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Écrire les lettres valides et lister les destinataires ignorés (code de sortie 1).")
+@click.option("--dry-run", is_flag=True, help="Lister ce qui serait écrit, sans rien écrire.")
+def generate(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead,
+             formats, out_dir, jobs, force, merge, skip_invalid, dry_run):
+    """Écrire une lettre par destinataire dans le dossier de sortie."""
+    from lettergen.batch import GenerateOptions, generate as run, load_campaign
+
+    sources = _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead)
+    options = GenerateOptions(out_dir=out_dir, formats=tuple(formats) or ("docx",), jobs=jobs,
+                              force=force, merge=merge, skip_invalid=skip_invalid, dry_run=dry_run)
+    try:
+        campaign = load_campaign(sources)
+        _warn(campaign.warnings)
+        with _progress(len(campaign.recipients)) as advance:
+            report = run(campaign, options, progress=advance)
+    except LettergenError as error:
+        _fail(error)
+    _summarise(report, options)
+
+
+def _progress(total: int):
+    """A progress bar with rate and ETA on a terminal; nothing otherwise."""
+    import contextlib
+    import time
+
+    if not sys.stdout.isatty() or total < 2:
+        return contextlib.nullcontext(None)
+
+    @contextlib.contextmanager
+    def bar():
+        started = time.perf_counter()
+        done = [0]
+
+        def rate(_item):
+            elapsed = time.perf_counter() - started
+            return f"{done[0] / elapsed:,.0f} lettres/s".replace(",", "\u202f") if elapsed > 0 else ""
+
+        with click.progressbar(length=total, label="Lettres", show_eta=True, show_pos=True,
+                               item_show_func=rate) as progressbar:
+            def advance(count: int) -> None:
+                done[0] += count
+                progressbar.update(count, done[0])
+            yield advance
+
+    return bar()
+
+
+def _summarise(report, options) -> None:
+    from lettergen.french import nombre, pluriel
+
+    out = f"{options.out_dir}/"
+    if options.dry_run:
+        for letter_id in report.planned:
+            click.echo(letter_id)
+        click.echo(f"{pluriel(len(report.planned), 'lettre')} à écrire dans {out} (essai : rien n'a été écrit)")
+        return
+    line = f"{pluriel(report.written, 'lettre générée', 'lettres générées')} dans {out}"
+    if report.written and report.seconds > 0:
+        line += f" ({nombre(round(report.rate))} lettres/s)"
+    click.echo(line)
+    if report.up_to_date:
+        click.echo(f"{pluriel(report.up_to_date, 'lettre déjà à jour', 'lettres déjà à jour')}, "
+                   "non régénérée(s) (--force pour tout refaire)")
+    if report.merged:
+        click.echo(f"PDF d'impression : {report.merged}")
+    problems = report.skipped + report.failures
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        click.echo(f"{pluriel(len(problems), 'lettre ignorée', 'lettres ignorées')}", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@data_options
+@click.option("--recipient", "recipient_id", required=True, help="Identifiant du destinataire.")
+def preview(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead, recipient_id):
+    """Afficher la lettre d'un destinataire en texte brut (rien n'est écrit)."""
+    from lettergen.batch import load_campaign, render_one
+    from lettergen.errors import InvalidInput
+    from lettergen.writers.text import render_text
+
+    sources = _sources(template, recipients, figures, sheet, letter_date, (recipient_id,),
+                       templates_dir, letterhead)
+    try:
+        campaign = load_campaign(sources)
+        if campaign.problems:
+            raise InvalidInput(campaign.problems)
+        click.echo(render_text(render_one(campaign, recipient_id)), nl=False)
+    except LettergenError as error:
+        _fail(error)
+
+
+@cli.command()
+@data_options
+def check(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead):
+    """Vérifier le modèle, les destinataires et les chiffres ; afficher chaque problème."""
+    from lettergen.batch import load_campaign
+    from lettergen.errors import InvalidInput
+    from lettergen.french import pluriel
+
+    sources = _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead)
+    try:
+        campaign = load_campaign(sources)
+        _warn(campaign.warnings)
+        if campaign.problems:
+            raise InvalidInput(campaign.problems)
+    except LettergenError as error:
+        _fail(error)
+    click.echo(f"{pluriel(len(campaign.recipients), 'lettre vérifiée', 'lettres vérifiées')} : aucun problème")
+
+
+@cli.command()
+@click.argument("code", required=False)
+def departements(code):
+    """Afficher les territoires : nom, article, forme « de », locatif, institution, titre du chef."""
+    from lettergen.french import format_territories_table, normalize_departement, territory
+
+    codes = None
+    if code:
+        normalized = normalize_departement(code)
+        try:
+            territory(normalized)
+        except KeyError:
+            click.echo(f"département « {code} » inconnu (voir « lettergen departements »)", err=True)
+            sys.exit(1)
+        codes = [normalized]
+    click.echo(format_territories_table(codes))
+
+
+@cli.group()
+def recipients():
+    """Fichiers de destinataires."""
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--templates-dir", "templates_dir", type=click.Path(path_type=Path),
+              default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles.")
+@click.pass_context
+def variants(ctx, templates_dir):
+    """Lister les modèles et variantes, avec ce que chacune remplace."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from lettergen.template.render import list_variants
+
+    try:
+        infos = list_variants(templates_dir)
+    except LettergenError as error:
+        _fail(error)
+    for info in infos:
+        parent = f" (hérite de {info.parent})" if info.parent else ""
+        click.echo(f"{info.name}{parent} : {info.description}")
+        if info.blocks_overridden:
+            click.echo("    blocs remplacés : " + ", ".join(info.blocks_overridden))
+
+
+@variants.command("diff")
+@click.argument("first")
+@click.argument("second")
+@data_options
+@click.option("--recipient", "recipient_id", required=True, help="Identifiant du destinataire.")
+def variants_diff(first, second, template, recipients, figures, sheet, letter_date, only, templates_dir,
+                  letterhead, recipient_id):
+    """Montrer, mot à mot, ce que la variante SECOND change dans la lettre FIRST pour un destinataire."""
+    from lettergen.batch import load_campaign, render_one
+    from lettergen.errors import InvalidInput
+    from lettergen.template.diff import diff_letters
+    from lettergen.writers.text import render_text
+
+    texts = []
+    try:
+        for name in (first, second):
+            sources = _sources(name, recipients, figures, sheet, letter_date, (recipient_id,),
+                               templates_dir, letterhead)
+            campaign = load_campaign(sources)
+            if campaign.problems:
+                raise InvalidInput(campaign.problems)
+            texts.append(render_text(render_one(campaign, recipient_id)))
+    except LettergenError as error:
+        _fail(error)
+    click.echo(diff_letters(texts[0], texts[1]), nl=False)
+
+
+def main() -> None:
+    """Entry point of the ``lettergen`` console script."""
+    cli(prog_name="lettergen")

@@ -1,0 +1,119 @@
+"""The run's record of what it wrote: ``manifest.csv`` and its crash journal.
+
+``manifest.csv`` has one row per letter: its id, the hash of everything that
+made it (``empreinte``), and each output file with its sha256. While a run is
+going, every finished file is appended to a journal and flushed, so a run
+killed at any point (kill -9 included) is completed by the next one without
+redoing what is already there.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST_NAME = "manifest.csv"
+JOURNAL_NAME = ".lettergen-journal.csv"
+FORMATS = ("docx", "pdf")
+_FIELDS = ["id", "empreinte"] + [f"{kind}{suffix}" for kind in FORMATS for suffix in ("", "_sha256")]
+
+
+@dataclass
+class ManifestRow:
+    """What one letter's run produced."""
+
+    id: str
+    empreinte: str
+    files: dict[str, tuple[str, str]] = field(default_factory=dict)  # format -> (name, sha256)
+
+    def as_csv(self) -> dict[str, str]:
+        row = {"id": self.id, "empreinte": self.empreinte}
+        for kind in FORMATS:
+            name, digest = self.files.get(kind, ("", ""))
+            row[kind] = name
+            row[f"{kind}_sha256"] = digest
+        return row
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_previous(out_dir: Path) -> dict[str, ManifestRow]:
+    """Return what earlier runs recorded: the manifest, then the journal of a run that died."""
+    rows: dict[str, ManifestRow] = {}
+    manifest = out_dir / MANIFEST_NAME
+    if manifest.exists():
+        with open(manifest, newline="", encoding="utf-8") as handle:
+            for record in csv.DictReader(handle):
+                row = ManifestRow(record.get("id", ""), record.get("empreinte", ""))
+                for kind in FORMATS:
+                    if record.get(kind):
+                        row.files[kind] = (record[kind], record.get(f"{kind}_sha256", ""))
+                rows[row.id] = row
+    journal = out_dir / JOURNAL_NAME
+    if journal.exists():
+        with open(journal, newline="", encoding="utf-8") as handle:
+            for record in csv.reader(handle):
+                if len(record) != 5:
+                    continue  # a line cut by a crash
+                letter_id, empreinte, kind, name, digest = record
+                row = rows.get(letter_id)
+                if row is None or row.empreinte != empreinte:
+                    row = rows[letter_id] = ManifestRow(letter_id, empreinte)
+                row.files[kind] = (name, digest)
+    return rows
+
+
+def is_up_to_date(row: ManifestRow | None, empreinte: str, formats: tuple[str, ...], out_dir: Path) -> bool:
+    """Tell whether ``row`` already holds every format, unchanged on disk, for this empreinte."""
+    if row is None or row.empreinte != empreinte:
+        return False
+    for kind in formats:
+        if kind not in row.files:
+            return False
+        name, digest = row.files[kind]
+        path = out_dir / name
+        if not path.is_file() or sha256_file(path) != digest:
+            return False
+    return True
+
+
+class Journal:
+    """Append-only record of finished files, flushed line by line."""
+
+    def __init__(self, out_dir: Path):
+        self.path = out_dir / JOURNAL_NAME
+        self._handle = open(self.path, "a", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._handle)
+
+    def record(self, letter_id: str, empreinte: str, kind: str, name: str, digest: str) -> None:
+        self._writer.writerow([letter_id, empreinte, kind, name, digest])
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def remove(self) -> None:
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+def write_manifest(out_dir: Path, rows: list[ManifestRow]) -> Path:
+    """Write ``manifest.csv`` atomically, rows in recipient order."""
+    path = out_dir / MANIFEST_NAME
+    temporary = out_dir / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
+    with open(temporary, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=_FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row.as_csv())
+    os.replace(temporary, path)
+    return path
