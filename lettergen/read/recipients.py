@@ -237,13 +237,14 @@ def _merge_figures(result: ReadResult, figures) -> None:
     result.figure_names = tuple(names)
     merged = []
     used: set[str] = set()
+    figures_usable = bool(figures.names) or not figures.problems
     for recipient in result.recipients:
         row = figures.by_departement.get(recipient.departement)
         values: dict[str, int | None] = {n: None for n in names}
         if row is not None:
             used.add(recipient.departement)
             values.update(row)
-        elif recipient.departement not in figures.lines:
+        elif recipient.departement not in figures.lines and figures_usable:
             result.warnings.append(Problem(recipient.source, recipient.line,
                                            f"aucune ligne de chiffres pour le département « {recipient.departement} » "
                                            f"dans {figures.file} : les phrases qui en ont besoin seront omises"))

@@ -178,7 +178,7 @@ def _open_csv(data: bytes, name: str, skip_title_line: str | None) -> Table:
         if not raw:
             raise TableError("fichier vide", name)
         line_no += 1
-        if raw.strip(_STRIP):
+        if raw.strip(_STRIP) and not raw.lstrip(_STRIP).startswith("#"):  # "# …" lines are comments
             first = raw
             break
     if skip_title_line is not None and clean(first) == skip_title_line:
@@ -220,8 +220,8 @@ def _csv_rows(lines: io.StringIO, separator: str, header_line: int, width: int, 
         line = header_line + previous + 1
         previous = reader.line_num
         values = [clean(c) for c in cells]
-        if not any(values):
-            continue
+        if not any(values) or values[0].startswith("#"):
+            continue  # blank line, or a comment line
         row = _fit(values, width, line, table)
         if row is not None:
             yield row
