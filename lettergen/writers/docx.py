@@ -132,13 +132,13 @@ class DocxWriter:
 
 def _read_letterhead(path: Path) -> tuple[docx.document.Document, dict[str, bytes]]:
     """Open the letterhead with python-docx (styles) and as a zip (raw parts, in order)."""
+    if not path.is_file():
+        raise LetterheadError("papier à en-tête introuvable", file=str(path))
     try:
         document = docx.Document(str(path))
         with zipfile.ZipFile(path) as archive:
             members = {info.filename: archive.read(info)
                        for info in archive.infolist() if not info.is_dir()}
-    except FileNotFoundError as error:
-        raise LetterheadError("papier à en-tête introuvable", file=str(path)) from error
     except (OSError, zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as error:
         raise LetterheadError(f"papier à en-tête illisible (document Word .docx attendu) : {error}",
                               file=str(path)) from error
