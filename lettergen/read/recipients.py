@@ -158,7 +158,9 @@ def _read_rows(table: Table, result: ReadResult) -> None:
     def label(key: str) -> str:
         return table.header[index[key]]
 
+    rows_seen = 0
     for row in table.rows:
+        rows_seen += 1
         if not header_ok:
             continue  # still read to the end: row-shape problems are reported too
         cells, line = row.cells, row.line
@@ -226,6 +228,9 @@ def _read_rows(table: Table, result: ReadResult) -> None:
             email=email, forme_titre=forme_titre.casefold(), figures=MappingProxyType(figures),
             source=file, line=line, provenance=cell(cells, "source")))
     result.problems.extend(table.problems)
+    if header_ok and rows_seen == 0 and not table.problems:
+        result.problems.append(Problem(file, table.header_line,
+                                       "aucun destinataire : le fichier n'a que la ligne d'en-tête"))
 
 
 def _merge_figures(result: ReadResult, figures) -> None:
