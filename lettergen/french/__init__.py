@@ -1,10 +1,13 @@
 """The French language layer: territories, offices, agreement, formats, typography, addresses.
 
 Plain functions and frozen dataclasses; every data table is inside this package
-(``data/``), sourced in ``data/SOURCES.md``.
+(``data/``), with its source and licence in ``data/SOURCES.md``.
 """
 
+from lettergen.french.agreement import accord, pluriel
 from lettergen.french.formats import date_longue, euros, nombre, pourcentage
+from lettergen.french.offices import FONCTIONS, Fonction, OfficeForms, office_forms
+from lettergen.french.postal import address_block, validate_address
 from lettergen.french.territories import (
     Institution,
     Territory,
@@ -13,16 +16,26 @@ from lettergen.french.territories import (
     territories,
     territory,
 )
+from lettergen.french.typography import typographie
 
 __all__ = [
+    "FONCTIONS",
+    "Fonction",
     "Institution",
+    "OfficeForms",
     "Territory",
+    "accord",
+    "address_block",
     "date_longue",
     "euros",
     "format_territories_table",
     "nombre",
     "normalize_departement",
+    "office_forms",
+    "pluriel",
     "pourcentage",
     "territories",
     "territory",
+    "typographie",
+    "validate_address",
 ]

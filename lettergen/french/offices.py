@@ -1,0 +1,119 @@
+"""Offices (fonctions): how to address, greet and name each kind of recipient.
+
+Rules from french_letter_conventions.md §1: the appel is "Madame la Présidente" (capital
+title, never abbreviated; the template adds the comma); the closing repeats the appel
+between commas; the sender is collective ("Nous vous prions d'agréer"); the level is
+"haute considération", "très haute" for ministers. Feminine titles follow the
+circulaire of 21 November 2017 (Madame la Maire, la Préfète, la Ministre, la Députée,
+la Sénatrice, la Directrice générale); ``forme_titre="le"`` gives the traditional
+"Madame le Maire" for holders known to prefer it. Unknown gender: "Madame, Monsieur"
+and parenthesised double forms; a gender is never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+from lettergen.french.agreement import accord
+from lettergen.french.territories import Territory
+
+
+@dataclass(frozen=True)
+class Fonction:
+    """The definition of one office."""
+
+    key: str
+    libelle: str          # for messages and the CLI: "président(e) de conseil départemental"
+    chef: str             # masculine title noun: "président", "député", "directeur général"
+    elu: bool             # elected (élu) or appointed (nommé)
+    consideration: str    # "haute" or "très haute"
+    complement: str = ""  # "territoire": the territory's institution; "prefet": "de la Gironde";
+                          # "ars": the regional health agency; "" none
+
+
+FONCTIONS: Mapping[str, Fonction] = MappingProxyType({
+    f.key: f for f in (
+        Fonction("president_cd", "président(e) de conseil départemental (ou équivalent)",
+                 "président", True, "haute", "territoire"),
+        Fonction("depute", "député(e)", "député", True, "haute"),
+        Fonction("senateur", "sénateur ou sénatrice", "sénateur", True, "haute"),
+        Fonction("maire", "maire", "maire", True, "haute"),
+        # "haute" for préfets is a default; some guides use "très haute" (conventions §1.2).
+        Fonction("prefet", "préfet ou préfète", "préfet", False, "haute", "prefet"),
+        Fonction("ministre", "ministre", "ministre", False, "très haute"),
+        Fonction("dg_ars", "directeur ou directrice général(e) d'ARS", "directeur général",
+                 False, "haute", "ars"),
+    )
+})
+
+
+@dataclass(frozen=True)
+class OfficeForms:
+    """Every phrase that names or greets one recipient in one office."""
+
+    appel: str               # "Madame la Présidente" (no comma: the template adds it)
+    formule_politesse: str   # "Nous vous prions d'agréer, Madame la Présidente, l'expression …"
+    titre: str               # running text: "présidente du conseil départemental de la Gironde"
+    titre_adresse: str       # address block: "Présidente du Conseil départemental de la Gironde"
+    participe: str           # "élue", "élu", "élu(e)", "nommée"…
+    titre_court: str = ""    # address block, short: "Présidente", "Maire", "Directrice générale"
+
+
+def _agree_title(chef: str, genre: str | None) -> str:
+    """Agree a (possibly two-word) title noun: "directeur général" → "directrice générale"."""
+    return " ".join(accord(word, genre) for word in chef.split(" "))
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def office_forms(fonction: str, genre: str | None, territory: Territory,
+                 forme_titre: str = "") -> OfficeForms:
+    """The appel, closing, titles and participle for one recipient.
+
+    ``fonction`` is a key of FONCTIONS (KeyError otherwise); ``genre`` "F", "M" or None;
+    ``territory`` decides the real office of a president_cd (Paris → maire de Paris,
+    Corse → président du conseil exécutif…); ``forme_titre="le"`` → "Madame le Maire".
+    """
+    try:
+        f = FONCTIONS[fonction]
+    except KeyError:
+        raise KeyError(f"fonction inconnue : {fonction!r} (attendu : {', '.join(FONCTIONS)})") from None
+    if forme_titre not in ("", "la", "le"):
+        raise ValueError(f"forme_titre invalide : {forme_titre!r} (attendu « le » ou vide)")
+
+    complement = complement_adresse = ""
+    chef = f.chef
+    if f.complement == "territoire":
+        inst = territory.institution
+        chef, complement, complement_adresse = inst.chef_m, inst.complement, inst.complement_adresse
+    elif f.complement == "prefet" and territory.prefet_de:
+        complement = complement_adresse = territory.prefet_de
+    elif f.complement == "ars":
+        complement = f"de l'agence régionale de santé {territory.region}"
+        complement_adresse = f"de l'Agence régionale de santé {territory.region}"
+
+    # "Madame le Maire": the holder keeps the masculine title noun, not the agreement.
+    title_genre = "M" if (genre == "F" and forme_titre == "le") else genre
+    chef_agreed = _agree_title(chef, title_genre)
+
+    if genre is None:
+        appel = "Madame, Monsieur"
+    elif genre == "F":
+        appel = f"Madame {'le' if forme_titre == 'le' else 'la'} {_capitalise(chef_agreed)}"
+    else:
+        appel = f"Monsieur le {_capitalise(chef_agreed)}"
+
+    titre = f"{chef_agreed} {complement}".strip()
+    return OfficeForms(
+        appel=appel,
+        formule_politesse=(f"Nous vous prions d'agréer, {appel}, "
+                           f"l'expression de notre {f.consideration} considération."),
+        titre=titre,
+        titre_adresse=_capitalise(f"{chef_agreed} {complement_adresse}".strip()),
+        participe=accord("élu" if f.elu else "nommé", genre),
+        titre_court=_capitalise(chef_agreed),
+    )
