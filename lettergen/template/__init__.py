@@ -1,1 +1,39 @@
-"""template stage of lettergen."""
+"""template stage of lettergen: sandboxed Jinja templates that write letter markup.
+
+::
+
+    from lettergen.template import load_template, check_template, render_letter
+    template = load_template("relance", "templates")
+    letter = render_letter(template, recipient, date(2021, 7, 1))
+"""
+
+from lettergen.template.diff import diff_letters
+from lettergen.template.render import (
+    LetterTemplate,
+    TemplateProblems,
+    VariantInfo,
+    check_template,
+    file_stem,
+    list_variants,
+    load_template,
+    render_letter,
+    render_markup,
+)
+from lettergen.template.vocabulary import STANDARD_FIGURES, VARIABLES, build_context, load_campaign
+
+__all__ = [
+    "LetterTemplate",
+    "STANDARD_FIGURES",
+    "TemplateProblems",
+    "VARIABLES",
+    "VariantInfo",
+    "build_context",
+    "check_template",
+    "diff_letters",
+    "file_stem",
+    "list_variants",
+    "load_campaign",
+    "load_template",
+    "render_letter",
+    "render_markup",
+]

@@ -1,0 +1,228 @@
+"""The Jinja environment templates run in: a sandbox with French filters.
+
+What a template may do is deliberately small:
+
+* it runs in an :class:`ImmutableSandboxedEnvironment` (no attribute whose
+  name starts with ``_``, no ``str.format`` escape, no mutation of lists or
+  dicts), with :class:`StrictUndefined` (an unknown name is an error, never a
+  blank);
+* the globals ``cycler``, ``joiner`` and ``lipsum`` are removed, ``range`` is
+  limited to :data:`MAX_RANGE` items, and ``**`` / ``*`` cannot build huge
+  numbers or strings;
+* every ``{{ … }}`` goes through :func:`finalize`: the value is escaped with
+  :func:`~lettergen.letter.escape_markup` so that recipient data can never open
+  a section or an emphasis, a date is written the French way, and ``None`` (an
+  unknown figure) is an error instead of a blank.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import operator
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined, pass_context
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from lettergen.template import french_api as french
+from lettergen.letter import escape_markup
+
+MAX_RANGE = 1000
+MAX_SEQUENCE = 100_000
+MAX_INTEGER_DIGITS = 30
+
+
+class UnknownValue(ValueError):
+    """A template printed a value that is unknown (``None``)."""
+
+
+def finalize(value: Any) -> str:
+    """Turn what ``{{ … }}`` prints into safe letter-markup text."""
+    if value is None:
+        raise UnknownValue(
+            "valeur inconnue (chiffre absent) : entourez la phrase de "
+            "{% if … %} … {% endif %} pour l'omettre quand le chiffre manque"
+        )
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    if isinstance(value, _dt.date):
+        return escape_markup(french.date_longue(value))
+    return escape_markup(str(value))
+
+
+def _known(value: Any, filter_name: str) -> Any:
+    if value is None:
+        raise UnknownValue(
+            f"valeur inconnue passée au filtre « {filter_name} » : entourez la phrase de "
+            "{% if … %} … {% endif %} pour l'omettre quand le chiffre manque"
+        )
+    return value
+
+
+def f_nombre(value: Any) -> str:
+    """``{{ 1234 | nombre }}`` → ``1 234``."""
+    return french.nombre(_known(value, "nombre"))
+
+
+def f_euros(value: Any) -> str:
+    """``{{ 183 | euros }}`` → ``183 €``."""
+    return french.euros(_known(value, "euros"))
+
+
+def f_pourcentage(value: Any) -> str:
+    """``{{ 0.125 | pourcentage }}`` → ``12,5 %``."""
+    return french.pourcentage(_known(value, "pourcentage"))
+
+
+def f_date_longue(value: Any) -> str:
+    """``{{ date | date_longue }}`` → ``1er juillet 2021``."""
+    value = _known(value, "date_longue")
+    if isinstance(value, str):
+        value = _dt.date.fromisoformat(value)
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    return french.date_longue(value)
+
+
+@pass_context
+def f_accord(context: Any, mot: str, feminin: str | None = None) -> str:
+    """``{{ "élu" | accord }}`` → ``élue`` / ``élu`` / ``élu(e)`` selon le genre du destinataire."""
+    destinataire = context.get("destinataire")
+    genre = getattr(destinataire, "genre", None)
+    return french.accord(mot, genre, feminin)
+
+
+def f_pluriel(value: Any, singulier: str, pluriel: str | None = None) -> str:
+    """``{{ 12 | pluriel("poste vacant") }}`` → ``12 postes vacants`` (nombre compris)."""
+    return french.pluriel(_known(value, "pluriel"), singulier, pluriel)
+
+
+def f_majuscule_initiale(value: Any) -> str:
+    """``{{ "en Gironde" | majuscule_initiale }}`` → ``En Gironde``."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
+
+
+def t_connu(value: Any) -> bool:
+    """``{% if chiffres.salaries is connu %}``: vrai si la valeur n'est pas absente."""
+    return value is not None
+
+
+FILTERS = {
+    "nombre": f_nombre,
+    "euros": f_euros,
+    "pourcentage": f_pourcentage,
+    "date_longue": f_date_longue,
+    "accord": f_accord,
+    "pluriel": f_pluriel,
+    "majuscule_initiale": f_majuscule_initiale,
+}
+
+TESTS = {"connu": t_connu}
+
+
+_OBJECT_NAMES = {"Destinataire": "destinataire", "Chiffres": "chiffres", "Territory": "departement",
+                 "Institution": "institution"}
+
+
+class FrenchUndefined(StrictUndefined):
+    """:class:`StrictUndefined` whose error says, in French, what is unknown and what was meant."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        from jinja2.utils import missing
+
+        from lettergen.template.messages import suggest
+        from lettergen.template.vocabulary import VARIABLES, attribute_names
+
+        if self._undefined_hint:
+            return self._undefined_hint
+        name = str(self._undefined_name)
+        if self._undefined_obj is missing:
+            return f"variable inconnue « {name} »" + suggest(name, VARIABLES)
+        obj = self._undefined_obj
+        if isinstance(obj, dict):
+            candidates = [str(k) for k in obj]
+        else:
+            candidates = list(vars(obj)) if hasattr(obj, "__dict__") else []
+            candidates += list(attribute_names(obj))
+        candidates = [c for c in candidates if not c.startswith("_")]
+        owner = _OBJECT_NAMES.get(type(obj).__name__)
+        if owner:
+            wrong = f"{owner}.{name}"
+            hint = suggest(name, candidates)
+            if hint:
+                hint = f" (vouliez-vous dire « {owner}.{hint.split('« ')[1].split(' »')[0]} » ?)"
+            kind = "chiffre inconnu" if owner == "chiffres" else "attribut inconnu"
+            return f"{kind} « {wrong} »{hint}"
+        return f"attribut inconnu « {name} »" + suggest(name, candidates)
+
+
+def limited_range(*args: int) -> range:
+    """``range`` with at most :data:`MAX_RANGE` items."""
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise SecurityError(f"range() limité à {MAX_RANGE} éléments (demandé : {len(rng)})")
+    return rng
+
+
+def _size(value: Any) -> int | None:
+    try:
+        return len(value)
+    except TypeError:
+        return None
+
+
+class LetterEnvironment(ImmutableSandboxedEnvironment):
+    """The sandbox every template is compiled in."""
+
+    intercepted_binops = frozenset(["**", "*"])
+
+    def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
+        if operator_name == "**":
+            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
+                if right * math.log10(abs(left)) > MAX_INTEGER_DIGITS:
+                    raise SecurityError("nombre trop grand (opérateur **)")
+            return operator.pow(left, right)
+        if operator_name == "*":
+            for seq, times in ((left, right), (right, left)):
+                size = _size(seq)
+                if size is not None and isinstance(times, int) and size * times > MAX_SEQUENCE:
+                    raise SecurityError("texte ou liste trop long (opérateur *)")
+            return operator.mul(left, right)
+        return super().call_binop(context, operator_name, left, right)
+
+
+_ENVIRONMENTS: dict[tuple[str, ...], LetterEnvironment] = {}
+
+
+def make_environment(search_path: tuple[Path, ...] | list[Path] | Path) -> LetterEnvironment:
+    """Return the (cached) sandboxed environment that loads templates from ``search_path``."""
+    if isinstance(search_path, (str, Path)):
+        search_path = (Path(search_path),)
+    key = tuple(str(Path(p).resolve()) for p in search_path)
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        env = LetterEnvironment(
+            loader=FileSystemLoader(list(key), encoding="utf-8"),
+            undefined=FrenchUndefined,
+            finalize=finalize,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            autoescape=False,
+            auto_reload=False,
+            cache_size=-1,
+        )
+        for name in ("cycler", "joiner", "lipsum", "range"):
+            env.globals.pop(name, None)
+        env.globals["range"] = limited_range
+        env.filters.update(FILTERS)
+        env.tests.update(TESTS)
+        _ENVIRONMENTS[key] = env
+    return env

@@ -1,0 +1,368 @@
+"""Load a template once, render it into a :class:`~lettergen.letter.Letter` per recipient.
+
+::
+
+    template = load_template("relance", Path("templates"))   # TemplateError(file, line)
+    problems = check_template(template, read_result)           # before any letter is written
+    letter = render_letter(template, recipient, date(2021, 7, 1))
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from jinja2 import Template, TemplateNotFound, TemplateSyntaxError
+from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedError
+
+from lettergen.template import french_api as french
+from lettergen.errors import Problem, TemplateError
+from lettergen.letter import (
+    Letter,
+    MarkupError,
+    Paragraph,
+    Run,
+    Signatory,
+    paragraphs_of,
+    parse_markup,
+    parse_signatories,
+    text_of,
+)
+from lettergen.read.records import ReadResult, Recipient
+from lettergen.template.checks import SourceFile, display_name, load_chain, parse_file, static_problems
+from lettergen.template.environment import UnknownValue, make_environment
+from lettergen.template.messages import security_message, suggest, syntax_message, template_line
+from lettergen.template.vocabulary import (
+    Campaign,
+    build_context,
+    cached_office_forms,
+    cached_territory,
+    load_campaign,
+    vocabulary_schema,
+)
+
+TEMPLATE_SUFFIX = ".j2"
+MAX_STEM = 80
+
+
+class TemplateProblems(TemplateError):
+    """A :class:`TemplateError` that carries every problem found in one pass."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self._problems = list(problems)
+        first = self._problems[0]
+        super().__init__(first.message, first.file, first.line)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return list(self._problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self._problems)
+
+
+@dataclass
+class LetterTemplate:
+    """A compiled template, its parents and the campaign it speaks for."""
+
+    name: str
+    file: str                       # as the user types it: "templates/relance.j2"
+    templates_dir: Path
+    jinja: Template
+    campaign: Campaign
+    chain: list[SourceFile]
+    env: Any = field(repr=False, default=None)
+
+    @property
+    def displays(self) -> dict[str, str]:
+        """Jinja file name → name shown to the user, for every file of the chain."""
+        return {item.filename: item.display for item in self.chain}
+
+    @property
+    def description(self) -> str:
+        return self.chain[0].description if self.chain else ""
+
+
+@dataclass(frozen=True)
+class VariantInfo:
+    """One template of the templates folder, as ``lettergen variants`` lists it."""
+
+    name: str
+    description: str
+    parent: str | None
+    blocks_overridden: tuple[str, ...]
+    file: str = ""
+    problem: str = ""
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _resolve(name_or_path: str | os.PathLike[str], templates_dir: Path) -> tuple[Path, str | None]:
+    """The template file, and the text to show for it when the user gave a path."""
+    text = os.fspath(name_or_path)
+    by_name = os.sep not in text and "/" not in text and not text.endswith(TEMPLATE_SUFFIX)
+    if by_name:
+        return templates_dir / f"{text}{TEMPLATE_SUFFIX}", None
+    path = Path(text)
+    if not path.exists() and os.sep not in text and "/" not in text:
+        return templates_dir / text, None
+    return path, text
+
+
+def available_templates(templates_dir: Path) -> list[str]:
+    """Names of the templates in ``templates_dir`` (``segur``, ``relance``…)."""
+    if not templates_dir.is_dir():
+        return []
+    return sorted(p.stem for p in templates_dir.glob(f"*{TEMPLATE_SUFFIX}"))
+
+
+def load_template(name_or_path: str | os.PathLike[str], templates_dir: str | os.PathLike[str] = "templates") -> LetterTemplate:
+    """Find, parse, check and compile a template (a name like ``relance`` or a path).
+
+    Raises :class:`TemplateError` (every problem in ``.problems``) for a
+    missing file, a syntax error, an unknown filter, test, variable or
+    attribute, or a block that the parent template does not have.
+    Unknown ``chiffres.…`` are checked by :func:`check_template`, which knows the data.
+    """
+    templates_dir = Path(templates_dir)
+    path, typed = _resolve(name_or_path, templates_dir)
+    if not path.is_file():
+        names = available_templates(templates_dir)
+        wanted = Path(os.fspath(name_or_path)).stem
+        raise TemplateError(
+            f"modèle « {os.fspath(name_or_path)} » introuvable" + suggest(wanted, names)
+            + (" ; modèles disponibles : " + ", ".join(names) if names else ""),
+        )
+    campaign = load_campaign(templates_dir)
+    parent_dir = path.resolve().parent
+    if parent_dir == templates_dir.resolve():
+        search = (templates_dir,)
+    else:
+        search = (parent_dir, templates_dir)
+    env = make_environment(search)
+    display = typed if typed is not None else display_name(path, templates_dir)
+    try:
+        chain = load_chain(env, path.name, templates_dir, display)
+    except TemplateNotFound:  # pragma: no cover - path checked above
+        raise TemplateError("modèle introuvable", display) from None
+    problems = static_problems(chain, env, vocabulary_schema(campaign))
+    if problems:
+        raise TemplateProblems(problems)
+    try:
+        jinja = env.get_template(path.name)
+    except TemplateSyntaxError as error:
+        shown = _display_for(error.filename, chain, templates_dir)
+        raise TemplateError(_compile_message(error), shown, error.lineno) from None
+    return LetterTemplate(path.stem, display, templates_dir, jinja, campaign, chain, env)
+
+
+def _compile_message(error: TemplateSyntaxError) -> str:
+    if isinstance(error, TemplateAssertionError):
+        match = re.match(r"No (filter|test) named '([^']*)'", error.message or "")
+        if match:
+            kind = "filtre inconnu" if match.group(1) == "filter" else "test inconnu"
+            return f"{kind} « {match.group(2)} »"
+    return syntax_message(error.message or "")
+
+
+def _display_for(filename: str | None, chain: list[SourceFile], templates_dir: Path) -> str | None:
+    if not filename:
+        return chain[0].display if chain else None
+    normal = os.path.normpath(filename)
+    for item in chain:
+        if item.filename == normal:
+            return item.display
+    return display_name(normal, templates_dir)
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_markup(template: LetterTemplate, recipient: Recipient, letter_date: _dt.date) -> str:
+    """The letter markup the template produces for ``recipient`` (before parsing)."""
+    context = build_context(recipient, template.campaign, letter_date)
+    try:
+        return template.jinja.render(context)
+    except TemplateError:
+        raise
+    except Exception as error:  # every failure becomes FILE:LINE: message
+        raise _runtime_error(template, error) from None
+
+
+def _runtime_error(template: LetterTemplate, error: Exception) -> TemplateError:
+    filename, line = template_line(error, template.displays)
+    shown = _display_for(filename, template.chain, template.templates_dir) if filename else template.file
+    if isinstance(error, SecurityError):
+        message = security_message(str(error))
+    elif isinstance(error, UndefinedError):
+        message = str(error)
+        if message.startswith("access to attribute"):
+            message = security_message(message)
+    elif isinstance(error, UnknownValue):
+        message = str(error)
+    elif isinstance(error, TemplateSyntaxError):
+        shown = _display_for(error.filename, template.chain, template.templates_dir)
+        message, line = _compile_message(error), error.lineno
+    elif isinstance(error, TemplateNotFound):
+        message = f"modèle « {error.name} » introuvable"
+    elif isinstance(error, (OverflowError, MemoryError, RecursionError)):
+        message = f"accès interdit dans un modèle : calcul trop grand ({type(error).__name__})"
+    else:
+        message = f"erreur pendant le rendu : {type(error).__name__} : {error}"
+    return TemplateError(message, shown, line)
+
+
+def _markup_error(template: LetterTemplate, markup: str, error: MarkupError) -> TemplateError:
+    """Point at the template line that wrote the faulty markup when it is literal text."""
+    message = f"balisage de la lettre : {error}"
+    if error.line:
+        rendered = markup.splitlines()[error.line - 1].strip()
+        for item in template.chain:
+            for number, line in enumerate(item.source.splitlines(), start=1):
+                if rendered and line.strip() == rendered:
+                    return TemplateError(message, item.display, number)
+        message += f" (ligne {error.line} du texte produit)"
+    return TemplateError(message, template.file, None)
+
+
+def _typo(text: str) -> str:
+    return french.typographie(text) if text else text
+
+
+def _typo_paragraph(paragraph: Paragraph) -> Paragraph:
+    return Paragraph(tuple(Run(_typo(run.text), run.bold, run.italic) for run in paragraph.runs))
+
+
+_STEM_MAP = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O",
+                           "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i"})
+
+
+def slug(text: str) -> str:
+    """ASCII, lowercase, ``[a-z0-9-]``: ``« Côtes-d'Armor »`` → ``cotes-d-armor``."""
+    text = unicodedata.normalize("NFKD", text.translate(_STEM_MAP))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode()).strip("-")
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def file_stem(recipient_id: str, departement_nom: str, nom: str) -> str:
+    """``<id>-<département>-<nom>``, ≤ 80 characters, safe on every OS: ``33-gironde-martin``.
+
+    The id is kept as it is when it is already safe (``[A-Za-z0-9_.-]``, as
+    the reader validates it), so every file name starts with the recipient's id.
+    """
+    ident = recipient_id if _SAFE_ID.match(recipient_id) else (slug(recipient_id) or "x")
+    ident = ident[:MAX_STEM]
+    parts = [ident]
+    room = MAX_STEM - len(ident)
+    for part in (slug(departement_nom), slug(nom)):
+        if part and room > 1:
+            part = part[: room - 1].strip("-")
+            if part:
+                parts.append(part)
+                room -= len(part) + 1
+    return "-".join(parts)
+
+
+def render_letter(template: LetterTemplate, recipient: Recipient, letter_date: _dt.date) -> Letter:
+    """Render ``template`` for ``recipient``: a :class:`Letter` whose every text went through ``typographie``."""
+    markup = render_markup(template, recipient, letter_date)
+    try:
+        sections = parse_markup(markup)
+    except MarkupError as error:
+        raise _markup_error(template, markup, error) from None
+    territory = cached_territory(recipient.departement)
+    forms = cached_office_forms(recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre)
+    campaign = template.campaign
+    signatories = tuple(
+        Signatory(_typo(s.nom), _typo(s.fonction), _typo(s.organisation))
+        for s in parse_signatories(sections.get("signataires", []))
+    )
+    address = french.address_block(
+        recipient.genre, recipient.prenom, recipient.nom, forms, territory.institution.nom,
+        recipient.adresse, recipient.code_postal, recipient.ville,
+    )
+    place_date = f"{campaign.lieu}, le {french.date_longue(letter_date)}" if campaign.lieu else french.date_longue(letter_date)
+    return Letter(
+        recipient_id=recipient.id,
+        objet=_typo(text_of(sections["objet"])),
+        appel=_typo(text_of(sections["appel"])),
+        body=tuple(_typo_paragraph(p) for p in paragraphs_of(sections["corps"])),
+        closing=_typo(text_of(sections["formule"])),
+        signatories=signatories,
+        sender=_sender(campaign),
+        address=tuple(address),
+        place_date=_typo(place_date),
+        attachments=_typo(text_of(sections.get("pj", []))),
+        copies=_typo(text_of(sections.get("copie", []))),
+        file_stem=file_stem(recipient.id, territory.nom, recipient.nom),
+    )
+
+
+def _sender(campaign: Campaign) -> tuple[str, ...]:
+    return campaign.sender  # already typeset by load_campaign
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def check_template(template: LetterTemplate, read_result: ReadResult | Iterable[Recipient],
+                   letter_date: _dt.date | None = None) -> list[Problem]:
+    """Every problem of ``template`` with this data, one :class:`Problem` each, before rendering for real.
+
+    Static: unknown variables, attributes and ``chiffres.…`` (against the
+    figure columns read plus the four standard ones). Then the template is
+    rendered for every recipient to catch what only data reveals (a figure
+    printed while unknown, a sandbox violation in a branch…); a problem met by
+    several recipients is reported once, naming the first.
+    """
+    if isinstance(read_result, ReadResult):
+        recipients = list(read_result.recipients)
+        figure_names = tuple(read_result.figure_names)
+    else:
+        recipients = list(read_result)
+        figure_names = tuple(sorted({k for r in recipients for k in r.figures}))
+    problems = static_problems(template.chain, template.env, vocabulary_schema(template.campaign, figure_names))
+    if problems:
+        return problems
+    when = letter_date or _dt.date.today()
+    seen: dict[tuple[str | None, int | None, str], list[str]] = {}
+    for recipient in recipients:
+        try:
+            render_letter(template, recipient, when)
+        except TemplateError as error:
+            seen.setdefault((error.file, error.line, error.message), []).append(recipient.id)
+        except Exception as error:  # data the french stage cannot handle
+            message = f"destinataire impossible à traiter : {type(error).__name__} : {error}"
+            file = recipient.source or None
+            seen.setdefault((file, recipient.line or None, message), []).append(recipient.id)
+    for (file, line, message), ids in seen.items():
+        others = f" et {len(ids) - 1} autre(s)" if len(ids) > 1 else ""
+        problems.append(Problem(file, line, f"{message} (destinataire « {ids[0]} »{others})"))
+    return problems
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def list_variants(templates_dir: str | os.PathLike[str] = "templates") -> list[VariantInfo]:
+    """The templates of ``templates_dir``: base letters first, then variants, by name."""
+    templates_dir = Path(templates_dir)
+    env = make_environment((templates_dir,))
+    infos: list[VariantInfo] = []
+    for name in available_templates(templates_dir):
+        item = parse_file(env, f"{name}{TEMPLATE_SUFFIX}", templates_dir)
+        parent = item.parent[: -len(TEMPLATE_SUFFIX)] if item.parent and item.parent.endswith(TEMPLATE_SUFFIX) else item.parent
+        overridden = tuple(dict.fromkeys(n for n, _ in item.top_blocks)) if item.parent else ()
+        problem = str(item.problems[0]) if item.problems else ""
+        infos.append(VariantInfo(name, item.description, parent, overridden, item.display, problem))
+    infos.sort(key=lambda v: (v.parent is not None, v.name))
+    return infos

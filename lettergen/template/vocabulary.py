@@ -1,0 +1,255 @@
+"""The French names a template author types: ``destinataire``, ``departement``, ``chiffres``…
+
+:func:`build_context` turns one :class:`~lettergen.read.records.Recipient` into
+the variables a template sees. It runs once per letter (tens of thousands of
+times in a big run), so everything that depends only on the territory, the
+office and the gender is computed once and cached.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import tomllib
+from dataclasses import dataclass, fields, is_dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Iterable, Mapping
+
+from lettergen.template import french_api as french
+from lettergen.errors import TemplateError
+from lettergen.read.records import Recipient
+
+#: The figures of the Ségur letter: always present in ``chiffres`` (``None`` when unknown).
+STANDARD_FIGURES = ("etablissements", "salaries", "salaries_non_revalorises", "postes_vacants")
+
+#: Every top-level name of the vocabulary.
+VARIABLES = ("destinataire", "departement", "institution", "chiffres", "date", "lieu", "campagne", "faits")
+
+CAMPAIGN_FILE = "campagne.toml"
+DEFAULT_FACTS_FILE = "faits_segur.toml"
+
+
+class Namespace(SimpleNamespace):
+    """Read-only-by-convention attributes built from a TOML table."""
+
+    def __iter__(self):  # pragma: no cover - convenience for {% for k in … %}
+        return iter(vars(self))
+
+
+def to_namespace(value: Any) -> Any:
+    """Turn TOML tables into :class:`Namespace` objects and lists into tuples, recursively."""
+    if isinstance(value, Mapping):
+        return Namespace(**{str(k): to_namespace(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(to_namespace(v) for v in value)
+    return value
+
+
+def schema_of(value: Any) -> dict[str, Any] | None:
+    """The attribute tree of a namespace (``None`` for a leaf), for static checks."""
+    if isinstance(value, Namespace):
+        return {k: schema_of(v) for k, v in vars(value).items()}
+    if isinstance(value, tuple) and value and all(isinstance(v, Namespace) for v in value):
+        return None
+    return None
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """What ``templates/campagne.toml`` and the facts file say, once per run."""
+
+    campagne: Namespace
+    faits: Namespace
+    lieu: str
+    sender: tuple[str, ...]
+    file: str = ""
+    facts_file: str = ""
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise TemplateError("fichier introuvable", _display(path)) from None
+    except tomllib.TOMLDecodeError as error:
+        line = None
+        message = str(error)
+        if "(at line " in message:
+            try:
+                line = int(message.rsplit("(at line ", 1)[1].split(",")[0])
+            except ValueError:
+                line = None
+        raise TemplateError(f"fichier TOML illisible : {message}", _display(path), line) from None
+
+
+@lru_cache(maxsize=32)
+def _load_campaign_cached(templates_dir: str, mtimes: tuple[float, ...]) -> Campaign:
+    folder = Path(templates_dir)
+    campaign_path = folder / CAMPAIGN_FILE
+    data = _read_toml(campaign_path)
+    facts_name = str(data.get("faits", DEFAULT_FACTS_FILE))
+    facts_path = folder / facts_name
+    facts = _read_toml(facts_path)
+    lieu = str(data.get("lieu", ""))
+    sender = tuple(french.typographie(str(line)) for line in data.get("expediteur", ()))
+    return Campaign(
+        campagne=to_namespace(data),
+        faits=to_namespace(facts),
+        lieu=lieu,
+        sender=sender,
+        file=_display(campaign_path),
+        facts_file=_display(facts_path),
+    )
+
+
+def load_campaign(templates_dir: str | Path) -> Campaign:
+    """Read ``campagne.toml`` and its facts file (``faits = "…"``, default ``faits_segur.toml``)."""
+    folder = Path(templates_dir).resolve()
+    stamps = []
+    for name in (CAMPAIGN_FILE, DEFAULT_FACTS_FILE):
+        try:
+            stamps.append((folder / name).stat().st_mtime)
+        except OSError:
+            stamps.append(0.0)
+    return _load_campaign_cached(str(folder), tuple(stamps))
+
+
+@dataclass(frozen=True)
+class Destinataire:
+    """The addressee as the template sees it (``destinataire``)."""
+
+    id: str
+    prenom: str
+    nom: str
+    genre: str | None
+    feminin: bool
+    civilite: str
+    nom_complet: str
+    fonction: str
+    appel: str
+    formule_politesse: str
+    titre: str
+    titre_adresse: str
+    participe: str
+    elu: str
+    email: str
+
+
+DESTINATAIRE_ATTRIBUTES = tuple(f.name for f in fields(Destinataire))
+
+
+class Chiffres:
+    """The local figures: ``chiffres.salaries`` … (``None`` when unknown)."""
+
+    def __init__(self, values: Mapping[str, int | None]):
+        self.__dict__.update(values)
+
+    def __repr__(self) -> str:  # shown in error messages
+        return "chiffres"
+
+
+@lru_cache(maxsize=None)
+def cached_territory(code: str) -> Any:
+    """``french.territory`` once per code."""
+    return french.territory(code)
+
+
+@lru_cache(maxsize=None)
+def cached_office_forms(fonction: str, genre: str | None, code: str, forme_titre: str) -> Any:
+    """``french.office_forms`` once per (fonction, genre, département, forme du titre)."""
+    return french.office_forms(fonction, genre, cached_territory(code), forme_titre)
+
+
+_CIVILITE = {"F": "Madame", "M": "Monsieur"}
+
+
+def make_destinataire(recipient: Recipient) -> Destinataire:
+    """The ``destinataire`` object for one recipient."""
+    forms = cached_office_forms(recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre)
+    civilite = _CIVILITE.get(recipient.genre or "", "")
+    nom_complet = " ".join(part for part in (civilite, recipient.prenom, recipient.nom.upper()) if part)
+    return Destinataire(
+        id=recipient.id,
+        prenom=recipient.prenom,
+        nom=recipient.nom,
+        genre=recipient.genre,
+        feminin=recipient.genre == "F",
+        civilite=civilite,
+        nom_complet=nom_complet,
+        fonction=recipient.fonction,
+        appel=forms.appel,
+        formule_politesse=forms.formule_politesse,
+        titre=forms.titre,
+        titre_adresse=forms.titre_adresse,
+        participe=forms.participe,
+        elu=forms.participe,
+        email=recipient.email,
+    )
+
+
+def make_chiffres(figures: Mapping[str, int | None]) -> Chiffres:
+    """The ``chiffres`` object: the standard figures (``None`` if absent) and every extra column."""
+    values: dict[str, int | None] = dict.fromkeys(STANDARD_FIGURES)
+    values.update(figures)
+    return Chiffres(values)
+
+
+def build_context(recipient: Recipient, campaign: Campaign, letter_date: _dt.date) -> dict[str, Any]:
+    """Return the variables a template sees for ``recipient``."""
+    territory = cached_territory(recipient.departement)
+    return {
+        "destinataire": make_destinataire(recipient),
+        "departement": territory,
+        "institution": territory.institution,
+        "chiffres": make_chiffres(recipient.figures),
+        "date": letter_date,
+        "lieu": campaign.lieu,
+        "campagne": campaign.campagne,
+        "faits": campaign.faits,
+    }
+
+
+def attribute_names(value_or_type: Any) -> tuple[str, ...]:
+    """Public attribute names of a vocabulary object (dataclass, namedtuple or plain object)."""
+    if is_dataclass(value_or_type):
+        kind = value_or_type if isinstance(value_or_type, type) else type(value_or_type)
+        properties = [n for n in dir(kind) if not n.startswith("_") and isinstance(getattr(kind, n), property)]
+        return tuple(f.name for f in fields(value_or_type)) + tuple(properties)
+    names = getattr(value_or_type, "_fields", None)
+    if names:
+        return tuple(names)
+    return tuple(n for n in dir(value_or_type) if not n.startswith("_"))
+
+
+def vocabulary_schema(campaign: Campaign, figure_names: Iterable[str] | None = None) -> dict[str, Any]:
+    """The known attributes of each top-level variable, for static checks.
+
+    A value of ``None`` means "any attribute" (not checked). ``chiffres`` is
+    checked only when ``figure_names`` is given (``check_template``).
+    """
+    sample = cached_territory("33")
+    territory_attrs = {name: None for name in attribute_names(sample)}
+    institution_attrs = {name: None for name in attribute_names(sample.institution)}
+    territory_attrs["institution"] = institution_attrs
+    chiffres = None
+    if figure_names is not None:
+        chiffres = {name: None for name in (*STANDARD_FIGURES, *figure_names)}
+    return {
+        "destinataire": {name: None for name in DESTINATAIRE_ATTRIBUTES},
+        "departement": territory_attrs,
+        "institution": institution_attrs,
+        "chiffres": chiffres,
+        "date": None,
+        "lieu": None,
+        "campagne": schema_of(campaign.campagne),
+        "faits": schema_of(campaign.faits),
+    }
