@@ -167,9 +167,17 @@ def static_problems(chain: list[SourceFile], env: Any, schema: dict[str, Any]) -
                         shown, line,
                         f"le bloc « {name} » n'existe pas dans « {item.parent} »" + suggest(name, parent_blocks),
                     ))
-        undeclared = meta.find_undeclared_variables(ast) - known_variables
+        try:
+            undeclared = meta.find_undeclared_variables(ast) - known_variables
+        except TemplateSyntaxError:  # an unknown filter or test, reported above
+            undeclared = set()
         for name in sorted(undeclared, key=lambda n: _first_line(ast, n)):
             problems.append(Problem(shown, _first_line(ast, name), f"variable inconnue « {name} »" + suggest(name, known_variables)))
+        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+            name = node.attr if isinstance(node, nodes.Getattr) else (
+                node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else "")
+            if name.startswith("_"):
+                problems.append(Problem(shown, node.lineno, f"accès interdit dans un modèle : attribut « {name} »"))
         local = _store_names(ast)
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
             path = _attribute_path(node)
@@ -195,6 +203,8 @@ def _first_line(ast: nodes.Template, name: str) -> int:
 def _check_path(root: str, attrs: list[str], tree: Any) -> str | None:
     walked = root
     for attr in attrs:
+        if attr.startswith("_"):
+            return None  # reported as a sandbox violation
         if not isinstance(tree, dict):
             return None
         if attr not in tree:

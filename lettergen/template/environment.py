@@ -67,9 +67,10 @@ def f_nombre(value: Any) -> str:
     return french.nombre(_known(value, "nombre"))
 
 
-def f_euros(value: Any) -> str:
-    """``{{ 183 | euros }}`` → ``183 €``."""
-    return french.euros(_known(value, "euros"))
+def f_euros(value: Any, abrege: bool = False) -> str:
+    """``{{ 183 | euros }}`` → ``183 €`` ; ``{{ 4000000000 | euros(abrege=true) }}`` → ``4 milliards d'euros``."""
+    value = _known(value, "euros")
+    return french.euros(value, abrege=True) if abrege else french.euros(value)
 
 
 def f_pourcentage(value: Any) -> str:

@@ -27,12 +27,12 @@ def french_list(names: Iterable[str]) -> str:
 
 def _tag_hint(message: str) -> str:
     hint = ""
-    looking = re.search(r"looking for the following tags: (.*?)\.", message)
-    if looking:
+    looking = re.search(r"looking for (?:the following tags: )?(.*?)\.", message)
+    if looking and _QUOTED.findall(looking.group(1)):
         hint = " ; Jinja attendait " + french_list(_QUOTED.findall(looking.group(1)))
     innermost = re.search(r"innermost block that needs to be closed is '([^']*)'", message)
     if innermost:
-        hint += f" (bloc ouvert : « {innermost.group(1)} »)"
+        hint += f" (« {innermost.group(1)} » non fermé)"
     return hint
 
 
@@ -53,6 +53,8 @@ def syntax_message(message: str) -> str:
     message = message or ""
     match = re.match(r"Encountered unknown tag '([^']*)'", message)
     if match:
+        if "looking for" in message or "expecting this tag" in message:
+            return f"erreur de syntaxe : balise « {match.group(1)} » inattendue" + _tag_hint(message)
         return f"erreur de syntaxe : balise inconnue « {match.group(1)} »" + _tag_hint(message)
     if message.lower().startswith("unexpected end of template"):
         expected = re.search(r"expected '([^']*)'", message)

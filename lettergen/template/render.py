@@ -272,6 +272,21 @@ def file_stem(recipient_id: str, departement_nom: str, nom: str) -> str:
     return "-".join(parts)
 
 
+def address_institution(fonction: str, territory: Any) -> str:
+    """The organisation line of the address block for an office."""
+    if fonction == "depute":
+        return "Assemblée nationale"
+    if fonction == "senateur":
+        return "Sénat"
+    if fonction == "prefet":
+        return f"Préfecture {territory.prefet_de}" if territory.prefet_de else ""
+    if fonction == "dg_ars":
+        return f"Agence régionale de santé {territory.region}"
+    if fonction in ("maire", "ministre"):
+        return ""
+    return territory.institution.nom
+
+
 def render_letter(template: LetterTemplate, recipient: Recipient, letter_date: _dt.date) -> Letter:
     """Render ``template`` for ``recipient``: a :class:`Letter` whose every text went through ``typographie``."""
     markup = render_markup(template, recipient, letter_date)
@@ -287,7 +302,8 @@ def render_letter(template: LetterTemplate, recipient: Recipient, letter_date: _
         for s in parse_signatories(sections.get("signataires", []))
     )
     address = french.address_block(
-        recipient.genre, recipient.prenom, recipient.nom, forms, territory.institution.nom,
+        recipient.genre, recipient.prenom, recipient.nom.upper(), forms,
+        address_institution(recipient.fonction, territory),
         recipient.adresse, recipient.code_postal, recipient.ville,
     )
     place_date = f"{campaign.lieu}, le {french.date_longue(letter_date)}" if campaign.lieu else french.date_longue(letter_date)
