@@ -56,6 +56,7 @@ KEPT_STYLES = {"normal", "default paragraph font", "normal table", "no list",
 DROPPED_PARTS = ("word/stylesWithEffects.xml", "word/webSettings.xml", "word/numbering.xml",
                  "docProps/thumbnail.jpeg", "customXml/")
 FIXED_DATE = "2024-01-01T00:00:00Z"
+FIELD_MARK = "§FIELD§"
 
 
 def build() -> bytes:
@@ -153,14 +154,8 @@ def _footer(document) -> None:
 
 
 def _field(paragraph, instruction: str, shown: str) -> None:
-    simple = OxmlElement("w:fldSimple")
-    simple.set(qn("w:instr"), f" {instruction} ")
-    run = OxmlElement("w:r")
-    text = OxmlElement("w:t")
-    text.text = shown
-    run.append(text)
-    simple.append(run)
-    paragraph._p.append(simple)  # python-docx has no field API
+    """Add a run that :func:`_add_fields` turns into a field (python-docx has no field API)."""
+    paragraph.add_run(f"{FIELD_MARK}{instruction}|{shown}")
 
 
 def _core_properties(document) -> None:
@@ -195,6 +190,8 @@ def _slim(package: bytes) -> bytes:
                 data = _prune_settings(data)
             elif name == "docProps/core.xml":
                 data = _fix_dates(data)
+            elif name.startswith(("word/footer", "word/header")):
+                data = _add_fields(data)
             entry = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             entry.compress_type = zipfile.ZIP_DEFLATED
             target.writestr(entry, data)
@@ -237,6 +234,22 @@ def _prune_settings(data: bytes) -> bytes:
     language = root.find(qn("w:themeFontLang"))
     if language is not None:
         language.set(qn("w:val"), "fr-FR")
+    return _serialize(root)
+
+
+def _add_fields(data: bytes) -> bytes:
+    """Wrap each marked run in a ``w:fldSimple`` showing its placeholder value."""
+    root = etree.fromstring(data)
+    for text in list(root.iter(qn("w:t"))):
+        if not (text.text or "").startswith(FIELD_MARK):
+            continue
+        instruction, shown = text.text[len(FIELD_MARK):].split("|")
+        text.text = shown
+        run = text.getparent()
+        field = etree.Element(qn("w:fldSimple"))
+        field.set(qn("w:instr"), f" {instruction} ")
+        run.addprevious(field)
+        field.append(run)
     return _serialize(root)
 
 

@@ -69,7 +69,9 @@ def test_three_signatories_are_three_columns_of_a_borderless_table(docx_writer, 
     document = docx.Document(io.BytesIO(docx_writer.render(make_docx_letter(3))))
     (table,) = document.tables
     assert [len(table.rows), len(table.columns)] == [1, 3]
-    assert table._tbl.find(f"{W}tblPr/{W}tblBorders") is None and table.style.name == "Normal Table"
+    assert table.style.name == "Normal Table"
+    xml = etree.fromstring(parts(docx_writer.render(make_docx_letter(3)))["word/document.xml"])
+    assert xml.find(f".//{W}tblBorders") is None and xml.find(f".//{W}tblStyle") is None
     assert [c.text.split("\n")[1] for c in table.rows[0].cells] == [
         "Jeanne MARTIN", "Paul DURAND", "Amina BENALI"]
 
@@ -108,7 +110,9 @@ def test_header_and_footer_apply(docx_writer, make_docx_letter):
     """python-docx sees the letterhead's header text and page-number field in the letter."""
     section = docx.Document(io.BytesIO(docx_writer.render(make_docx_letter()))).sections[0]
     assert "Fédération exemple des acteurs sociaux" in section.header.tables[0].rows[0].cells[1].text
-    assert 'w:instr=" PAGE "' in section.footer._element.xml
+    assert section.footer.paragraphs[1].text.endswith("page 1/1")
+    footer = parts(docx_writer.render(make_docx_letter()))["word/footer1.xml"]
+    assert b'w:instr=" PAGE "' in footer and b'w:instr=" NUMPAGES "' in footer
     assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
 
 
