@@ -162,10 +162,11 @@ _CORE = (
 
 def core_xml(title: str, creator: str, w3c_date: str) -> str:
     """Return ``docProps/core.xml`` with fixed, deterministic properties."""
-    return _CORE.format(title=_escape_plain(title), creator=_escape_plain(creator), date=w3c_date)
+    return _CORE.format(title=escape_plain(title), creator=escape_plain(creator), date=w3c_date)
 
 
-def _escape_plain(text: str) -> str:
+def escape_plain(text: str) -> str:
+    """Return ``text`` escaped for element content or a double-quoted attribute."""
     text = _ILLEGAL.sub("", text)
     return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
             .replace('"', "&quot;"))
