@@ -173,11 +173,14 @@ def static_problems(chain: list[SourceFile], env: Any, schema: dict[str, Any]) -
             undeclared = set()
         for name in sorted(undeclared, key=lambda n: _first_line(ast, n)):
             problems.append(Problem(shown, _first_line(ast, name), f"variable inconnue « {name} »" + suggest(name, known_variables)))
+        forbidden: dict[int, str] = {}
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
             name = node.attr if isinstance(node, nodes.Getattr) else (
                 node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else "")
             if name.startswith("_"):
-                problems.append(Problem(shown, node.lineno, f"accès interdit dans un modèle : attribut « {name} »"))
+                forbidden[node.lineno] = name  # pre-order walk: the innermost (first written) wins
+        for line, name in forbidden.items():
+            problems.append(Problem(shown, line, f"accès interdit dans un modèle : attribut « {name} »"))
         local = _store_names(ast)
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
             path = _attribute_path(node)

@@ -184,9 +184,10 @@ def _display_for(filename: str | None, chain: list[SourceFile], templates_dir: P
 # --------------------------------------------------------------------------- rendering
 
 
-def render_markup(template: LetterTemplate, recipient: Recipient, letter_date: _dt.date) -> str:
+def render_markup(template: LetterTemplate, recipient: Recipient, letter_date: _dt.date,
+                  figure_names: Iterable[str] = ()) -> str:
     """The letter markup the template produces for ``recipient`` (before parsing)."""
-    context = build_context(recipient, template.campaign, letter_date)
+    context = build_context(recipient, template.campaign, letter_date, figure_names)
     try:
         return template.jinja.render(context)
     except TemplateError:
@@ -287,9 +288,14 @@ def address_institution(fonction: str, territory: Any) -> str:
     return territory.institution.nom
 
 
-def render_letter(template: LetterTemplate, recipient: Recipient, letter_date: _dt.date) -> Letter:
-    """Render ``template`` for ``recipient``: a :class:`Letter` whose every text went through ``typographie``."""
-    markup = render_markup(template, recipient, letter_date)
+def render_letter(template: LetterTemplate, recipient: Recipient, letter_date: _dt.date,
+                  figure_names: Iterable[str] = ()) -> Letter:
+    """Render ``template`` for ``recipient``: a :class:`Letter` whose every text went through ``typographie``.
+
+    ``figure_names`` (``ReadResult.figure_names``) makes every figure column of
+    the data set exist in ``chiffres`` (``None``) even for a recipient without it.
+    """
+    markup = render_markup(template, recipient, letter_date, figure_names)
     try:
         sections = parse_markup(markup)
     except MarkupError as error:
@@ -353,7 +359,7 @@ def check_template(template: LetterTemplate, read_result: ReadResult | Iterable[
     seen: dict[tuple[str | None, int | None, str], list[str]] = {}
     for recipient in recipients:
         try:
-            render_letter(template, recipient, when)
+            render_letter(template, recipient, when, figure_names)
         except TemplateError as error:
             seen.setdefault((error.file, error.line, error.message), []).append(recipient.id)
         except Exception as error:  # data the french stage cannot handle

@@ -196,21 +196,28 @@ def make_destinataire(recipient: Recipient) -> Destinataire:
     )
 
 
-def make_chiffres(figures: Mapping[str, int | None]) -> Chiffres:
-    """The ``chiffres`` object: the standard figures (``None`` if absent) and every extra column."""
+def make_chiffres(figures: Mapping[str, int | None], figure_names: Iterable[str] = ()) -> Chiffres:
+    """The ``chiffres`` object: the standard figures and ``figure_names`` (``None`` if absent), and every column."""
     values: dict[str, int | None] = dict.fromkeys(STANDARD_FIGURES)
+    for name in figure_names:
+        values[name] = None
     values.update(figures)
     return Chiffres(values)
 
 
-def build_context(recipient: Recipient, campaign: Campaign, letter_date: _dt.date) -> dict[str, Any]:
-    """Return the variables a template sees for ``recipient``."""
+def build_context(recipient: Recipient, campaign: Campaign, letter_date: _dt.date,
+                  figure_names: Iterable[str] = ()) -> dict[str, Any]:
+    """Return the variables a template sees for ``recipient``.
+
+    ``figure_names`` (the data set's figure columns) are present in ``chiffres``
+    even when this recipient has no value for them.
+    """
     territory = cached_territory(recipient.departement)
     return {
         "destinataire": make_destinataire(recipient),
         "departement": territory,
         "institution": territory.institution,
-        "chiffres": make_chiffres(recipient.figures),
+        "chiffres": make_chiffres(recipient.figures, figure_names),
         "date": letter_date,
         "lieu": campaign.lieu,
         "campagne": campaign.campagne,
