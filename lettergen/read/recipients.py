@@ -45,7 +45,7 @@ def _territory_exists(code: str) -> bool:
         return code in _FALLBACK_CODES
     try:
         territory(code)
-    except KeyError:
+    except (KeyError, ValueError, TypeError):
         return False
     return True
 
@@ -64,7 +64,7 @@ def normalize_code(raw: str) -> str:
     if normalize_departement is not None:
         try:
             return normalize_departement(raw)
-        except (KeyError, ValueError):
+        except Exception:  # the french layer refuses junk: the territory check reports it
             return value
     if value.isdigit() and len(value) == 1:
         return "0" + value
