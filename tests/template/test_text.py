@@ -107,8 +107,9 @@ def test_list_variants():
 
 def test_diff_small_example():
     """The diff shows each change with the words before it, removed then added."""
-    assert diff_letters("a b c d e", "a x c d e f") == (
-        "… après « a »\n- b\n+ x\n\n… après « a b c d e »\n+ f\n")
+    assert diff_letters("a b c d e f g h", "a x c d e f g h i") == (
+        "… après « a »\n- b\n+ x\n\n… après « c d e f g h »\n+ i\n")
+    assert diff_letters("a b c d", "a x c y") == "… après « a »\n- b c d\n+ x c y\n"
     assert diff_letters("même texte\n", "même   texte") == ""
 
 
