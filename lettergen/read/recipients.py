@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import MappingProxyType
 
 from lettergen.errors import Problem
 from lettergen.read.figures import figure_columns_of, parse_figures, read_figures
@@ -225,7 +224,7 @@ def _read_rows(table: Table, result: ReadResult) -> None:
         result.recipients.append(Recipient(
             id=ident, genre=genre, prenom=prenom, nom=nom, departement=departement, fonction=fonction,
             adresse=split_address(cell(cells, "adresse")), code_postal=code_postal, ville=cell(cells, "ville"),
-            email=email, forme_titre=forme_titre.casefold(), figures=MappingProxyType(figures),
+            email=email, forme_titre=forme_titre.casefold(), figures=figures,
             source=file, line=line, provenance=cell(cells, "source")))
     result.problems.extend(table.problems)
     if header_ok and rows_seen == 0 and not table.problems:
@@ -270,4 +269,4 @@ def _merge_figures(result: ReadResult, figures) -> None:
 def _replace_figures(recipient: Recipient, values: dict[str, int | None]) -> Recipient:
     from dataclasses import replace
 
-    return replace(recipient, figures=MappingProxyType(values))
+    return replace(recipient, figures=values)

@@ -1,0 +1,119 @@
+"""Batch runs: resume after a crash, manifest, output independent of --jobs."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from lettergen.manifest import JOURNAL_NAME
+
+CODES = ["01", "13", "28", "33", "40", "49", "59", "64", "80", "974"]
+
+
+def write_recipients(path: Path, count: int) -> Path:
+    """A synthetic recipients file of ``count`` presidents, alternating genders."""
+    lines = ["id;civilite;prenom;nom;departement;adresse;code_postal;ville"]
+    for index in range(count):
+        civilite = ("Madame", "Monsieur", "")[index % 3]
+        code = CODES[index % len(CODES)]
+        lines.append(f"L{index:04d};{civilite};Camille;NOM{index};{code};1 rue de la Paix;75001;Paris")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def manifest(out: Path) -> list[dict[str, str]]:
+    with open(out / "manifest.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def lettergen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lettergen", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=900)
+
+
+def journal_lines(out: Path, kind: str) -> int:
+    path = out / JOURNAL_NAME
+    if not path.exists():
+        return 0
+    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if f",{kind}," in line)
+
+
+def assert_complete(out: Path, count: int, formats: tuple[str, ...]) -> None:
+    rows = manifest(out)
+    assert sorted(row["id"] for row in rows) == [f"L{i:04d}" for i in range(count)]
+    for row in rows:
+        for kind in formats:
+            path = out / row[kind]
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == row[f"{kind}_sha256"]
+    for kind in formats:
+        assert len(list(out.glob(f"*.{kind}"))) == count
+    assert not list(out.glob(".*.tmp"))
+    assert not (out / JOURNAL_NAME).exists()
+
+
+def test_killed_docx_run_is_completed_by_the_next(campaign_dir):
+    """kill -9 during a DOCX run: the next run writes only the rest, every letter once."""
+    recipients = write_recipients(campaign_dir / "grand.csv", 3000)
+    out = campaign_dir / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lettergen", "generate", "-r", str(recipients), "-o", str(out),
+         "--date", "2021-07-01", "--jobs", "2"],
+        cwd=campaign_dir, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while journal_lines(out, "docx") < 20 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done_before = journal_lines(out, "docx")
+    completed = lettergen("generate", "-r", str(recipients), "-o", str(out), "--date", "2021-07-01",
+                          cwd=campaign_dir)
+    assert completed.returncode == 0, completed.stderr
+    assert_complete(out, 3000, ("docx",))
+    if 0 < done_before < 3000:
+        assert f"{done_before} lettres déjà à jour" in completed.stdout
+
+
+def test_output_is_independent_of_jobs(campaign_dir):
+    """--jobs 1 and --jobs 2 write the same files, byte for byte, and the same manifest."""
+    recipients = write_recipients(campaign_dir / "r.csv", 40)
+    for jobs in ("1", "2"):
+        completed = lettergen("generate", "-r", str(recipients), "-o", f"out{jobs}", "--date", "2021-07-01",
+                              "--jobs", jobs, cwd=campaign_dir)
+        assert completed.returncode == 0, completed.stderr
+    assert (campaign_dir / "out1/manifest.csv").read_bytes() == (campaign_dir / "out2/manifest.csv").read_bytes()
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_killed_pdf_run_is_completed_by_the_next(campaign_dir, soffice):
+    """SIGKILL to a 200-letter PDF run's process group: the next run completes it, nothing truncated."""
+    recipients = write_recipients(campaign_dir / "grand.csv", 200)
+    out = campaign_dir / "out"
+    args = ["generate", "-r", str(recipients), "-o", str(out), "--date", "2021-07-01",
+            "--format", "docx", "--format", "pdf", "--jobs", "2"]
+    process = subprocess.Popen([sys.executable, "-m", "lettergen", *args], cwd=campaign_dir,
+                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while journal_lines(out, "pdf") < 30 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    for pdf in out.glob("*.pdf"):  # whatever is under a final name is whole
+        assert len(PdfReader(pdf).pages) >= 1
+    completed = lettergen(*args, cwd=campaign_dir)
+    assert completed.returncode == 0, completed.stderr
+    assert_complete(out, 200, ("docx", "pdf"))
+    for pdf in out.glob("*.pdf"):
+        assert 1 <= len(PdfReader(pdf).pages) <= 2
