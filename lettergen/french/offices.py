@@ -13,6 +13,7 @@ and parenthesised double forms; a gender is never guessed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Mapping
 
@@ -70,6 +71,9 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Cached: 35 000 letters share a few hundred (office, gender, territory) combinations,
+# and the result is immutable.
+@lru_cache(maxsize=4096)
 def office_forms(fonction: str, genre: str | None, territory: Territory,
                  forme_titre: str = "") -> OfficeForms:
     """The appel, closing, titles and participle for one recipient.

@@ -121,8 +121,8 @@ def address_block(genre: str | None, prenom: str, nom: str, office: OfficeForms,
     # Shorten in order until the block fits; each step loses the least information left:
     # the function's own line, then delivery-point lines, then the second organisation line.
     def assemble(org_lines, function_line, delivery_lines, street_lines):
-        name_lines = [person]
-        if function:
+        name_lines = [person] if person else []
+        if function and person:
             joined = f"{person}, {function}"
             if len(joined) <= MAX_CHARS:
                 name_lines = [joined]

@@ -23,23 +23,26 @@ _SP = "[ \t\u00a0\u2009\u202f]"
 
 # Tokens never touched. URLs stop before trailing sentence punctuation so that
 # "voir https://x.fr ; merci" still gets its space before ";".
-_PROTECTED = re.compile(
+_URL_OR_TIME = (
     r"(?:(?:https?|ftp)://|mailto:|www\.)[^\s<>«»\"]*[^\s<>«»\".,;:!?)\]]"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|\b\d{1,2}:\d{2}(?::\d{2})?\b"
 )
+_PROTECTED = re.compile(_URL_OR_TIME + r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# The e-mail branch tries a match at every word; skip it when there is no "@".
+_PROTECTED_NO_EMAIL = re.compile(_URL_OR_TIME)
 _TRIGGERS = re.compile(r"[;:!?«»'.…%€-]")
 
 _ELLIPSIS = re.compile(r"\.{3,}|…\.+")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
 # Only the hyphen itself is replaced, so "x - - y" is done in one pass (idempotence).
 _INCISE = re.compile(r"(?<=\S )-(?= \S)")
-_OPEN_GUILLEMET = re.compile(r"«" + _SP + r"*")
-_CLOSE_GUILLEMET = re.compile(r"(?<=\S)" + _SP + r"*»")
+_OPEN_GUILLEMET = re.compile(r"«" + _SP + r"*+")
+_CLOSE_GUILLEMET = re.compile(r"(?<=\S)" + _SP + r"*+»")
 # A run of ;!? (e.g. "?!") gets one narrow space before it; a run of spaces before it
-# collapses. At the start of a line the spaces are just dropped (see _before_punct).
-_DOUBLE_PUNCT = re.compile(_SP + r"*([;!?]+)")
-_COLON = re.compile(_SP + r"*:")
+# collapses. At the start of a line the spaces are just dropped (see _before).
+# Possessive "*+" avoids backtracking at every space: about twice as fast.
+_DOUBLE_PUNCT = re.compile(_SP + r"*+([;!?]+)")
+_COLON = re.compile(_SP + r"*+:")
 _UNIT = re.compile(r"(?<=\S) +(?=[%€])")
 
 
@@ -66,14 +69,24 @@ _before_colon = _before(NBSP, keep_between_digits=True)
 
 def _typo_plain(text: str) -> str:
     """Apply every rule to text that contains no protected token."""
-    text = _ELLIPSIS.sub("…", text)
-    text = _APOSTROPHE.sub("’", text)
-    text = _INCISE.sub("–", text)
-    text = _OPEN_GUILLEMET.sub("«" + NNBSP, text)
-    text = _CLOSE_GUILLEMET.sub(NNBSP + "»", text)
-    text = _DOUBLE_PUNCT.sub(_before_double, text)
-    text = _COLON.sub(_before_colon, text)
-    text = _UNIT.sub(NBSP, text)
+    # Each rule runs only if its trigger character is present: a substring test is
+    # ~50x cheaper than a regex scan, and most paragraphs trigger two or three rules.
+    if ".." in text or "…." in text:
+        text = _ELLIPSIS.sub("…", text)
+    if "'" in text:
+        text = _APOSTROPHE.sub("’", text)
+    if " - " in text:
+        text = _INCISE.sub("–", text)
+    if "«" in text:
+        text = _OPEN_GUILLEMET.sub("«" + NNBSP, text)
+    if "»" in text:
+        text = _CLOSE_GUILLEMET.sub(NNBSP + "»", text)
+    if ";" in text or "!" in text or "?" in text:
+        text = _DOUBLE_PUNCT.sub(_before_double, text)
+    if ":" in text:
+        text = _COLON.sub(_before_colon, text)
+    if " %" in text or " €" in text:
+        text = _UNIT.sub(NBSP, text)
     return text
 
 
@@ -85,13 +98,17 @@ def typographie(texte: str) -> str:
     """
     if not _TRIGGERS.search(texte):
         return texte
-    tokens = _PROTECTED.findall(texte)
+    # Only a colon (times, URLs, mailto:), "@" or "www." can start a protected token.
+    if ":" not in texte and "@" not in texte and "www." not in texte:
+        return _typo_plain(texte)
+    protected = _PROTECTED if "@" in texte else _PROTECTED_NO_EMAIL
+    tokens = protected.findall(texte)
     if not tokens:
         return _typo_plain(texte)
     # Swap each protected token for a private-use placeholder: a non-space, non-word
     # character, so the rules around it behave as they would around the token itself.
     mark = next(chr(c) for c in range(0xE000, 0xF8FF) if chr(c) not in texte)
-    masked = _PROTECTED.sub(mark, texte)
+    masked = protected.sub(mark, texte)
     parts = _typo_plain(masked).split(mark)
     out = [parts[0]]
     for token, part in zip(tokens, parts[1:], strict=True):
