@@ -134,7 +134,7 @@ def test_mayotte_title_flagged_unverified():
 
 
 def test_ordinary_institution_count():
-    """95 territories have an ordinary conseil départemental (101 minus 75, 2A, 2B, 67, 68, 972, 973, 976 plus none)."""
+    """93 départements have an ordinary conseil départemental: 101 minus 75, 2A, 2B, 67, 68, 972, 973, 976."""
     ordinary = [t for t in fr.territories() if t.institution.nom.startswith("Conseil départemental")]
     assert len(ordinary) == 101 - 8
 
