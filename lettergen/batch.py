@@ -98,8 +98,12 @@ class GenerateReport:
         return self.written / self.seconds if self.seconds > 0 else 0.0
 
 
-def load_campaign(sources: Sources) -> Campaign:
-    """Read the data and compile the template; gather every problem instead of stopping."""
+def load_campaign(sources: Sources, render_check: bool = True) -> Campaign:
+    """Read the data and compile the template; gather every problem instead of stopping.
+
+    ``render_check=False`` keeps to the static checks: ``generate`` renders
+    every letter in its worker processes before writing anything.
+    """
     data = read_recipients(sources.recipients, sources.figures, sources.sheet)
     problems = list(data.problems)
     recipients = data.recipients
@@ -115,7 +119,7 @@ def load_campaign(sources: Sources) -> Campaign:
     except LettergenError as error:
         raise InvalidInput(problems + error.problems) from error
     checked = replace(data, recipients=recipients)
-    problems.extend(check_template(template, checked))
+    problems.extend(check_template(template, checked, sources.letter_date, render=render_check))
     return Campaign(sources, template, data, recipients, problems)
 
 
@@ -123,7 +127,8 @@ def render_one(campaign: Campaign, recipient_id: str) -> Letter:
     """Return one recipient's letter (for ``preview``)."""
     for recipient in campaign.recipients:
         if recipient.id == recipient_id:
-            return render_letter(campaign.template, recipient, campaign.sources.letter_date)
+            return render_letter(campaign.template, recipient, campaign.sources.letter_date,
+                                 campaign.data.figure_names)
     raise InvalidInput([Problem(str(campaign.sources.recipients), None,
                                 f"destinataire « {recipient_id} » introuvable")])
 
@@ -150,39 +155,77 @@ def letter_fingerprint(run: str, recipient: Recipient) -> str:
 
 # --- worker processes -------------------------------------------------------------------
 
-_worker: "_LetterMaker | None" = None
+_maker: "_LetterMaker | None" = None
 
 
 class _LetterMaker:
     """Per-process state: the compiled template and the prepared letterhead."""
 
-    def __init__(self, sources: Sources):
+    def __init__(self, sources: Sources, figure_names: tuple[str, ...]):
         from lettergen.writers.docx import DocxWriter
 
         self.template = load_template(sources.template, sources.templates_dir)
         self.writer = DocxWriter(sources.letterhead)
         self.letter_date = sources.letter_date
+        self.figure_names = figure_names
 
-    def make(self, job: tuple[Recipient, str, str]) -> tuple[str, str, str, str, str]:
-        recipient, empreinte, target_dir = job
+    def letter(self, recipient: Recipient) -> Letter:
+        return render_letter(self.template, recipient, self.letter_date, self.figure_names)
+
+    def validate(self, recipient: Recipient) -> tuple[str, str | None, int | None, str]:
+        """Render without writing; return the problem, if any, as (id, file, line, message)."""
         try:
-            letter = render_letter(self.template, recipient, self.letter_date)
-            data = self.writer.render(letter)
+            self.letter(recipient)
         except LettergenError as error:
-            return recipient.id, empreinte, "", "", str(error)
+            return recipient.id, error.file, error.line, error.message
+        return recipient.id, None, None, ""
+
+    def write(self, job: tuple[Recipient, str]) -> tuple[str, str, str, str]:
+        """Render and write one DOCX; return (id, file name, sha256, error)."""
+        recipient, target_dir = job
+        try:
+            letter = self.letter(recipient)
+            data = self.writer.render(letter, self.letter_date)
+        except LettergenError as error:
+            return recipient.id, "", "", str(error)
         name = f"{letter.file_stem or recipient.id}.docx"
         write_atomically(Path(target_dir) / name, data)
-        return recipient.id, empreinte, name, hashlib.sha256(data).hexdigest(), ""
+        return recipient.id, name, hashlib.sha256(data).hexdigest(), ""
 
 
-def _init_worker(sources: Sources) -> None:
-    global _worker
-    _worker = _LetterMaker(sources)
+def _init_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
+    global _maker
+    _maker = _LetterMaker(sources, figure_names)
 
 
-def _make(job: tuple[Recipient, str, str]) -> tuple[str, str, str, str, str]:
-    assert _worker is not None
-    return _worker.make(job)
+def _validate(recipient: Recipient):
+    assert _maker is not None
+    return _maker.validate(recipient)
+
+
+def _write(job: tuple[Recipient, str]):
+    assert _maker is not None
+    return _maker.write(job)
+
+
+class _Workers:
+    """``jobs`` processes that keep the compiled template; in-process when ``jobs`` is 1."""
+
+    def __init__(self, sources: Sources, figure_names: tuple[str, ...], jobs: int):
+        self._pool = None
+        if jobs > 1:
+            self._pool = get_context("fork").Pool(jobs, _init_worker, (sources, figure_names))
+        else:
+            _init_worker(sources, figure_names)
+
+    def map(self, function, items: Iterable) -> Iterator:
+        if self._pool is None:
+            return map(function, items)
+        return self._pool.imap(function, items, chunksize=16)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -193,24 +236,15 @@ def write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
-def _results(sources: Sources, jobs: Iterable[tuple[Recipient, str, str]], processes: int
-             ) -> Iterator[tuple[str, str, str, str, str]]:
-    if processes <= 1:
-        maker = _LetterMaker(sources)
-        yield from (maker.make(job) for job in jobs)
-        return
-    with get_context("fork").Pool(processes, _init_worker, (sources,)) as pool:
-        yield from pool.imap(_make, jobs, chunksize=16)
-
-
 # --- the run ----------------------------------------------------------------------------
 
 def generate(campaign: Campaign, options: GenerateOptions,
              progress: Callable[[int], None] | None = None) -> GenerateReport:
     """Write every letter of ``campaign``; return what was done.
 
-    Raise :class:`InvalidInput` before writing anything when the campaign has
-    problems, unless ``skip_invalid`` is set.
+    Every letter to write is rendered once before anything is written, in the
+    worker processes; any problem raises :class:`InvalidInput` with nothing
+    written, unless ``skip_invalid`` is set.
     """
     if campaign.problems and not options.skip_invalid:
         raise InvalidInput(campaign.problems)
@@ -218,46 +252,28 @@ def generate(campaign: Campaign, options: GenerateOptions,
     out_dir = options.out_dir
     formats = tuple(dict.fromkeys(options.formats + (("pdf",) if options.merge else ())))
     report = GenerateReport(out_dir, skipped=list(campaign.problems))
-    run = run_fingerprint(campaign.sources)
-    if not options.dry_run:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temporaries(out_dir)
-    previous = {} if options.force else load_previous(out_dir)
-    rows: list[ManifestRow] = []
-    todo: list[tuple[Recipient, str]] = []
-    for recipient in campaign.recipients:
-        empreinte = letter_fingerprint(run, recipient)
-        old = previous.get(recipient.id)
-        if is_up_to_date(old, empreinte, formats, out_dir):
-            rows.append(old)
-            report.up_to_date += 1
-        else:
-            kept = old if old is not None and old.empreinte == empreinte else None
-            row = ManifestRow(recipient.id, empreinte, dict(kept.files) if kept else {})
-            rows.append(row)
-            todo.append((recipient, empreinte))
-    if options.dry_run:
-        report.planned = [recipient.id for recipient, _ in todo]
-        return report
-    if "pdf" in formats:
+    if "pdf" in formats and not options.dry_run:
         from lettergen.writers.pdf import find_soffice
 
         find_soffice()  # fail at once, before any DOCX, when LibreOffice is missing
-    by_id = {row.id: row for row in rows}
-    journal = Journal(out_dir)
+    rows, todo = _plan(campaign, formats, out_dir, options.force, report)
+    workers = _Workers(campaign.sources, campaign.data.figure_names, options.jobs) if todo else None
     try:
-        docx_dir = out_dir if "docx" in formats else Path(tempfile.mkdtemp(prefix=".lettergen-docx-", dir=out_dir))
-        docx_names = _write_docx(campaign, todo, docx_dir, options.jobs, by_id, journal, report,
-                                 progress, record_docx="docx" in formats)
-        if "pdf" in formats:
-            _write_pdf(docx_names, docx_dir, out_dir, options.jobs, by_id, journal, report)
-        if docx_dir != out_dir:
-            shutil.rmtree(docx_dir, ignore_errors=True)
-        complete = [row for row in rows if all(kind in row.files for kind in formats)]
-        write_manifest(out_dir, complete)
-        journal.remove()
+        invalid = _validate_all(workers, todo) if todo else {}
+        if invalid and not options.skip_invalid:
+            raise InvalidInput(invalid.values())
+        report.skipped.extend(invalid.values())
+        todo = [item for item in todo if item[0].id not in invalid]
+        rows = [row for row in rows if row.id not in invalid]
+        if options.dry_run:
+            report.planned = [recipient.id for recipient, _ in todo]
+            return report
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(out_dir)
+        _write_all(workers, campaign, rows, todo, formats, options, report, progress)
     finally:
-        journal.close()
+        if workers is not None:
+            workers.close()
     if options.merge:
         from lettergen.writers.pdf import merge_pdfs
 
@@ -268,51 +284,104 @@ def generate(campaign: Campaign, options: GenerateOptions,
     return report
 
 
-def _write_docx(campaign: Campaign, todo: list[tuple[Recipient, str]], docx_dir: Path, jobs: int,
+def _plan(campaign: Campaign, formats: tuple[str, ...], out_dir: Path, force: bool,
+          report: GenerateReport) -> tuple[list[ManifestRow], list[tuple[Recipient, str]]]:
+    """Split the letters into those already up to date and those to (re)do."""
+    run = run_fingerprint(campaign.sources)
+    previous = {} if force else load_previous(out_dir)
+    rows: list[ManifestRow] = []
+    todo: list[tuple[Recipient, str]] = []
+    for recipient in campaign.recipients:
+        empreinte = letter_fingerprint(run, recipient)
+        old = previous.get(recipient.id)
+        if is_up_to_date(old, empreinte, formats, out_dir):
+            rows.append(old)
+            report.up_to_date += 1
+            continue
+        kept = old.files if old is not None and old.empreinte == empreinte else {}
+        rows.append(ManifestRow(recipient.id, empreinte, dict(kept)))
+        todo.append((recipient, empreinte))
+    return rows, todo
+
+
+def _validate_all(workers: _Workers, todo: list[tuple[Recipient, str]]) -> dict[str, Problem]:
+    """Render every letter to do without writing; return the problem of each letter that fails."""
+    problems: dict[str, Problem] = {}
+    for letter_id, file, line, message in workers.map(_validate, (r for r, _ in todo)):
+        if message:
+            problems[letter_id] = Problem(file, line, f"{message} (destinataire « {letter_id} »)")
+    return problems
+
+
+def _write_all(workers: _Workers | None, campaign: Campaign, rows: list[ManifestRow],
+               todo: list[tuple[Recipient, str]], formats: tuple[str, ...], options: GenerateOptions,
+               report: GenerateReport, progress: Callable[[int], None] | None) -> None:
+    out_dir = options.out_dir
+    by_id = {row.id: row for row in rows}
+    journal = Journal(out_dir)
+    try:
+        keep_docx = "docx" in formats
+        docx_dir = out_dir if keep_docx else Path(tempfile.mkdtemp(prefix=".lettergen-docx-", dir=out_dir))
+        docx_names = _write_docx(workers, todo, docx_dir, by_id, journal, report, progress, keep_docx)
+        if "pdf" in formats:
+            _write_pdf(docx_names, docx_dir, options, by_id, journal, report)
+        if not keep_docx:
+            shutil.rmtree(docx_dir, ignore_errors=True)
+        write_manifest(out_dir, [row for row in rows if all(kind in row.files for kind in formats)])
+        journal.remove()
+    finally:
+        journal.close()
+
+
+def _write_docx(workers: _Workers | None, todo: list[tuple[Recipient, str]], docx_dir: Path,
                 by_id: dict[str, ManifestRow], journal: Journal, report: GenerateReport,
-                progress: Callable[[int], None] | None, record_docx: bool) -> dict[str, str]:
-    """Write the DOCX letters still to do; return each letter's DOCX file name."""
+                progress: Callable[[int], None] | None, keep_docx: bool) -> dict[str, str]:
+    """Write the DOCX letters still to do; return every letter's DOCX file name."""
     docx_names = {row.id: row.files["docx"][0] for row in by_id.values() if "docx" in row.files}
-    work = [(recipient, empreinte, str(docx_dir)) for recipient, empreinte in todo
-            if not (record_docx and recipient.id in docx_names)]
-    sources_by_id = {recipient.id: recipient for recipient, _ in todo}
-    for letter_id, empreinte, name, digest, error in _results(campaign.sources, work, jobs):
+    recipients = {recipient.id: recipient for recipient, _ in todo}
+    work = [(recipient, str(docx_dir)) for recipient, _ in todo
+            if not (keep_docx and recipient.id in docx_names)]
+    for letter_id, name, digest, error in (workers.map(_write, work) if work else ()):
         if error:
-            recipient = sources_by_id[letter_id]
+            recipient = recipients[letter_id]
             report.skipped.append(Problem(recipient.source, recipient.line or None, error))
             by_id.pop(letter_id, None)
             continue
         row = by_id[letter_id]
         docx_names[letter_id] = name
-        if record_docx:
+        if keep_docx:
             row.files["docx"] = (name, digest)
-            journal.record(letter_id, empreinte, "docx", name, digest)
+            journal.record(letter_id, row.empreinte, "docx", name, digest)
         report.written += 1
         if progress:
             progress(1)
     return docx_names
 
 
-def _write_pdf(docx_names: dict[str, str], docx_dir: Path, out_dir: Path, jobs: int, by_id: dict[str, ManifestRow],
-               journal: Journal, report: GenerateReport) -> None:
+def _write_pdf(docx_names: dict[str, str], docx_dir: Path, options: GenerateOptions,
+               by_id: dict[str, ManifestRow], journal: Journal, report: GenerateReport) -> None:
+    """Convert the DOCX letters that have no up-to-date PDF, journaling each PDF as it lands."""
     from lettergen.manifest import sha256_file
     from lettergen.writers.pdf import convert_to_pdf
 
-    """Convert the DOCX letters that have no up-to-date PDF, journaling each PDF as it lands."""
-    wanted = {docx_dir / name: by_id[letter_id] for letter_id, name in docx_names.items()
+    out_dir = options.out_dir
+    wanted = {(docx_dir / name).absolute(): by_id[letter_id] for letter_id, name in docx_names.items()
               if letter_id in by_id and "pdf" not in by_id[letter_id].files}
+    for docx_path in wanted:  # a stale PDF must never pass for a fresh one
+        (out_dir / f"{docx_path.stem}.pdf").unlink(missing_ok=True)
 
     def done(docx_path: Path) -> None:
-        row = wanted[Path(docx_path)]
-        pdf_name = Path(docx_path).with_suffix(".pdf").name
-        digest = sha256_file(out_dir / pdf_name)
-        row.files["pdf"] = (pdf_name, digest)
-        journal.record(row.id, row.empreinte, "pdf", pdf_name, digest)
+        row = wanted[Path(docx_path).absolute()]
+        pdf = out_dir / f"{Path(docx_path).stem}.pdf"
+        if pdf.is_file():
+            digest = sha256_file(pdf)
+            row.files["pdf"] = (pdf.name, digest)
+            journal.record(row.id, row.empreinte, "pdf", pdf.name, digest)
 
-    conversion = convert_to_pdf(list(wanted), out_dir, jobs=jobs, on_done=done)
-    for path, message in conversion.failures:
-        row = wanted[Path(path)]
-        report.failures.append(Problem(None, None, f"{row.id} : conversion PDF impossible : {message}"))
+    conversion = convert_to_pdf(list(wanted), out_dir, jobs=options.jobs, on_done=done)
+    for failure in conversion.failures:
+        row = wanted[Path(failure.path).absolute()]
+        report.failures.append(Problem(None, None, f"{row.id} : conversion en PDF impossible : {failure.message}"))
 
 
 def _remove_stale_temporaries(out_dir: Path) -> None:

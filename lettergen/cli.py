@@ -125,7 +125,7 @@ def generate(template, recipients, figures, sheet, letter_date, only, templates_
     options = GenerateOptions(out_dir=out_dir, formats=tuple(formats) or ("docx",), jobs=jobs,
                               force=force, merge=merge, skip_invalid=skip_invalid, dry_run=dry_run)
     try:
-        campaign = load_campaign(sources)
+        campaign = load_campaign(sources, render_check=False)
         _warn(campaign.warnings)
         with _progress(len(campaign.recipients)) as advance:
             report = run(campaign, options, progress=advance)

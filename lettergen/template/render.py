@@ -337,14 +337,15 @@ def _sender(campaign: Campaign) -> tuple[str, ...]:
 
 
 def check_template(template: LetterTemplate, read_result: ReadResult | Iterable[Recipient],
-                   letter_date: _dt.date | None = None) -> list[Problem]:
+                   letter_date: _dt.date | None = None, render: bool = True) -> list[Problem]:
     """Every problem of ``template`` with this data, one :class:`Problem` each, before rendering for real.
 
     Static: unknown variables, attributes and ``chiffres.…`` (against the
     figure columns read plus the four standard ones). Then the template is
     rendered for every recipient to catch what only data reveals (a figure
     printed while unknown, a sandbox violation in a branch…); a problem met by
-    several recipients is reported once, naming the first.
+    several recipients is reported once, naming the first. ``render=False``
+    stops after the static checks (the batch renders in its worker processes).
     """
     if isinstance(read_result, ReadResult):
         recipients = list(read_result.recipients)
@@ -353,7 +354,7 @@ def check_template(template: LetterTemplate, read_result: ReadResult | Iterable[
         recipients = list(read_result)
         figure_names = tuple(sorted({k for r in recipients for k in r.figures}))
     problems = static_problems(template.chain, template.env, vocabulary_schema(template.campaign, figure_names))
-    if problems:
+    if problems or not render:
         return problems
     when = letter_date or _dt.date.today()
     seen: dict[tuple[str | None, int | None, str], list[str]] = {}
