@@ -249,6 +249,32 @@ def recipients():
     """Fichiers de destinataires."""
 
 
+@recipients.command("import-rne")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Fichier de destinataires à écrire (CSV, séparateur « ; »).")
+def import_rne(files, out):
+    """Transformer un export du Répertoire national des élus (RNE) en fichier de destinataires.
+
+    FILES : le fichier des conseillers départementaux et, pour Corse, Martinique, Guyane et la
+    Métropole de Lyon, celui des membres des assemblées des collectivités à statut particulier.
+    """
+    from lettergen.read.rne import import_rne_command
+
+    try:
+        count, warnings = import_rne_command(files, out)
+    except LettergenError as error:
+        _fail(error)
+    _warn(warnings)
+    click.echo(f"{pluriel_fr(count, 'destinataire écrit', 'destinataires écrits')} dans {out}")
+
+
+def pluriel_fr(count: int, singular: str, plural: str) -> str:
+    from lettergen.french import pluriel
+
+    return pluriel(count, singular, plural)
+
+
 @cli.group(invoke_without_command=True)
 @click.option("--templates-dir", "templates_dir", type=click.Path(path_type=Path),
               default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles.")

@@ -169,7 +169,7 @@ def test_paris_locative_and_appel():
 def test_letter_frame_fields():
     """Sender, place and date, objet and file name are filled."""
     letter = letter_for("segur", "F")
-    assert letter.sender[0] == "Fédération des associations sociales et médico-sociales"
+    assert letter.sender[0] == "Fédération exemple des acteurs sociaux et médico-sociaux"
     assert letter.place_date == "Paris, le 1er juillet 2021"
     assert letter.objet == ("Conséquences du Ségur de la santé sur l’attractivité des métiers "
                             "du soin et de l’accompagnement")
