@@ -1,0 +1,346 @@
+"""Benchmark the whole ``lettergen generate`` path (DOCX) against docxtpl on the same letter.
+
+    python benchmarks/bench_generate.py            # N = 100, 1,000, 35,000 (docxtpl: 100, 1,000)
+    python benchmarks/bench_generate.py --quick    # N = 100, 1,000 only
+
+Data: N synthetic recipients (unique ids, départements cycling over every territory,
+Madame / Monsieur / no civility in turn, all ``president_cd``) and a figures file with the
+four Ségur figures for every territory, written as CSV in a temporary folder.
+
+lettergen: the real CLI, ``python -m lettergen generate -r … -f … -o <fresh folder>
+--date 2021-07-01 --jobs 2`` in a subprocess. This includes start-up, reading, the check
+(which renders every letter once) and the workers (render again + DOCX + write + manifest).
+
+docxtpl: the same letter. A DOCX template is built here with python-docx from the
+rendered Ségur letter of one recipient: one paragraph per ``Letter.blocks()`` block on the
+same letterhead, ``{{ … }}`` where the values change (the address lines, the office forms,
+the département, the four figures with their agreement). Each recipient's context is
+formatted with the same ``lettergen.french`` functions (``office_forms``, ``pluriel``,
+``address_block``, ``typographie``). It runs in a subprocess of this script with the same
+harness: 2 worker processes (fork), one ``DocxTemplate`` each, ``render()`` + ``save()`` to a
+file per letter. Before timing, the text of two docxtpl letters is compared with lettergen's.
+
+Measures, for each subprocess:
+* wall: ``time.perf_counter`` around the subprocess;
+* CPU: ``resource.getrusage(RUSAGE_CHILDREN)`` user+sys before/after (every waited-for
+  descendant: the CLI and its pool workers), divided by N;
+* peak RSS: ``/proc/*/status`` VmRSS of every process of the subprocess's session (it is
+  started with ``start_new_session``), sampled every 50 ms; reported as the largest single
+  process and the largest sum over the tree at one sample. ``ru_maxrss`` of the children
+  (largest single process, exact but without the sum) is also reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TEMPLATES = ROOT / "templates"
+LETTERHEAD = TEMPLATES / "papier_en_tete.docx"
+LETTER_DATE = date(2021, 7, 1)
+HEADER = ["id", "civilite", "prenom", "nom", "fonction", "departement", "adresse", "code_postal", "ville", "email"]
+FIGURES = ("etablissements", "salaries", "salaries_non_revalorises", "postes_vacants")
+PRENOMS = ("Claire", "Paul", "Dominique", "Sophie", "Jean-Michel", "Chloé", "Luc", "Anne-Laure")
+NOMS = ("MARTIN", "LEFEBVRE", "ROUSSEL", "DUCASSE", "BERNARD", "PETIT", "D'ORNANO", "LE GALL")
+CIVILITES = ("Madame", "Monsieur", "")
+
+
+# --------------------------------------------------------------------------- data
+
+def write_data(folder: Path, n: int) -> tuple[Path, Path]:
+    """Write N recipients and the figures of every territory as CSV; return both paths."""
+    from lettergen.french import territories
+
+    codes = [t.code for t in territories()]
+    recipients = folder / "destinataires.csv"
+    figures = folder / "chiffres.csv"
+    with open(recipients, "w", encoding="utf-8", newline="") as handle:
+        handle.write(";".join(HEADER) + "\n")
+        for i in range(n):
+            code = codes[i % len(codes)]
+            handle.write(";".join([
+                f"r{i:05d}", CIVILITES[i % 3], PRENOMS[i % len(PRENOMS)], f"{NOMS[i % len(NOMS)]}{i}",
+                "president_cd", code, "Hôtel du Département / 1 place de la République",
+                f"{10000 + i % 89999:05d}", "Chef-Lieu Cedex", f"elu{i}@exemple.fr"]) + "\n")
+    with open(figures, "w", encoding="utf-8", newline="") as handle:
+        handle.write(";".join(("departement",) + FIGURES) + "\n")
+        for k, code in enumerate(codes):
+            values = (50 + 7 * k, 2000 + 131 * k, 400 + 29 * k, 1 + 11 * k)
+            handle.write(";".join([code, *map(str, values)]) + "\n")
+    return recipients, figures
+
+
+# --------------------------------------------------------------------------- measuring
+
+def _session_rss_kb(sid: int) -> list[int]:
+    """VmRSS (kB) of every live process whose session id is ``sid``."""
+    sizes = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                stat = handle.read()
+            fields = stat[stat.rindex(b")") + 2:].split()
+            if int(fields[3]) != sid:  # field 6, session
+                continue
+            with open(f"/proc/{entry}/status", "rb") as handle:
+                for line in handle:
+                    if line.startswith(b"VmRSS:"):
+                        sizes.append(int(line.split()[1]))
+                        break
+        except (OSError, ValueError, IndexError):
+            continue
+    return sizes
+
+
+def measure(command: list[str]) -> dict:
+    """Run ``command`` in a new session; return wall, children CPU, peak RSS (sampled and ru_maxrss)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    peak_one = peak_sum = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_one, peak_sum
+        while not done.is_set():
+            sizes = _session_rss_kb(process.pid)
+            if sizes:
+                peak_one = max(peak_one, max(sizes))
+                peak_sum = max(peak_sum, sum(sizes))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate()
+    wall = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err.decode()[-3000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"wall": wall, "cpu": cpu, "rss_one_mb": peak_one / 1024, "rss_sum_mb": peak_sum / 1024,
+            "ru_maxrss_mb": after.ru_maxrss / 1024, "stdout": out.decode()}
+
+
+def run_lettergen(folder: Path, recipients: Path, figures: Path, n: int) -> dict:
+    out = folder / f"out-lettergen-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    result = measure([sys.executable, "-m", "lettergen", "generate", "-r", str(recipients), "-f", str(figures),
+                      "-o", str(out), "--date", LETTER_DATE.isoformat(), "--jobs", "2"])
+    written = len(list(out.glob("*.docx")))
+    if written != n:
+        raise SystemExit(f"lettergen wrote {written} letters, expected {n}")
+    shutil.rmtree(out, ignore_errors=True)
+    return result
+
+
+# --------------------------------------------------------------------------- docxtpl
+
+def docxtpl_context(recipient) -> dict[str, str]:
+    """The per-recipient values, formatted with lettergen.french as the template's filters do."""
+    from lettergen import french
+    from lettergen.template.render import address_institution
+
+    territory = french.territory(recipient.departement)
+    forms = french.office_forms(recipient.fonction, recipient.genre, territory, recipient.forme_titre)
+    fig = recipient.figures
+    address = french.address_block(recipient.genre, recipient.prenom, recipient.nom.upper(), forms,
+                                   address_institution(recipient.fonction, territory), recipient.adresse,
+                                   recipient.code_postal, recipient.ville)
+    values = {
+        "appel": forms.appel, "elu": forms.participe, "titre": forms.titre, "dans": territory.dans,
+        "formule": forms.formule_politesse,
+        "etablissements": french.pluriel(fig["etablissements"], "établissement ou service",
+                                         "établissements et services"),
+        "salaries": french.pluriel(fig["salaries"], "salarié"),
+        "non_revalorises": french.pluriel(fig["salaries_non_revalorises"],
+                                          "salarié de nos établissements reste exclu",
+                                          "salariés de nos établissements restent exclus"),
+        "vacants": french.pluriel(fig["postes_vacants"], "poste y est vacant", "postes y sont vacants"),
+    }
+    values = {key: french.typographie(value) for key, value in values.items()}
+    values["adresse"] = "\n".join(address)
+    return values
+
+
+def docxtpl_values(recipient) -> dict:
+    """The docxtpl context: the address as a ``Listing`` (its lines become line breaks)."""
+    from docxtpl import Listing
+
+    values = docxtpl_context(recipient)
+    values["adresse"] = Listing(values["adresse"])
+    return values
+
+
+def lettergen_blocks(recipient) -> list[str]:
+    """The body paragraphs of lettergen's letter for ``recipient`` (as ``docx_text`` reads them)."""
+    from lettergen.template.render import load_template, render_letter
+
+    template = load_template("segur", TEMPLATES)
+    return ["\n".join(block) for block in render_letter(template, recipient, LETTER_DATE, FIGURES).blocks()]
+
+
+def build_docxtpl_template(path: Path, sample) -> None:
+    """The Ségur letter of ``sample`` as a docxtpl template: its blocks, ``{{ … }}`` for its values."""
+    import docx
+
+    from lettergen.writers.docx import STYLE_NAMES
+
+    context = docxtpl_context(sample)
+    address = context.pop("adresse")
+    by_length = sorted(context.items(), key=lambda item: -len(item[1]))
+    document = docx.Document(LETTERHEAD)
+    body = document.element.body
+    for child in list(body)[:-1]:  # keep the final sectPr
+        body.remove(child)
+    for text in lettergen_blocks(sample):
+        paragraph = document.add_paragraph(style=STYLE_NAMES["body"])
+        if text == address:
+            paragraph.add_run("{{ adresse }}")
+            continue
+        lines = text.split("\n")
+        for n, line in enumerate(lines):
+            for key, value in by_length:
+                if value and value in line:
+                    line = line.replace(value, "{{ %s }}" % key)
+            run = paragraph.add_run(line)
+            if n < len(lines) - 1:
+                run.add_break()
+    document.save(path)
+
+
+_template = None
+
+
+def _docxtpl_init(path: str) -> None:
+    global _template
+    from docxtpl import DocxTemplate
+
+    _template = DocxTemplate(path)
+
+
+def _docxtpl_make(job: tuple[dict, str]) -> None:
+    context, target = job
+    _template.render(context, autoescape=True)
+    _template.save(target)
+
+
+def docxtpl_child(template_path: str, recipients: str, figures: str, out: str) -> None:
+    """Subprocess: read the recipients, render every letter with docxtpl in 2 processes."""
+    from multiprocessing import get_context
+
+    from lettergen.read import read_recipients
+
+    data = read_recipients(recipients, figures)
+    Path(out).mkdir(parents=True, exist_ok=True)
+    jobs = ((docxtpl_values(r), str(Path(out) / f"{r.id}.docx")) for r in data.recipients)
+    with get_context("fork").Pool(2, _docxtpl_init, (template_path,)) as pool:
+        for _ in pool.imap(_docxtpl_make, jobs, chunksize=16):
+            pass
+
+
+def check_equivalent(template_path: Path, recipients) -> bool:
+    """True when docxtpl's letters read the same text as lettergen's for these recipients."""
+    from docxtpl import DocxTemplate
+
+    from lettergen.writers.docx import docx_text
+
+    template = DocxTemplate(template_path)
+    for recipient in recipients:
+        template.render(docxtpl_values(recipient), autoescape=True)
+        buffer = io.BytesIO()
+        template.save(buffer)
+        if docx_text(buffer.getvalue()) != lettergen_blocks(recipient):
+            return False
+    return True
+
+
+def run_docxtpl(folder: Path, template_path: Path, recipients: Path, figures: Path, n: int) -> dict:
+    out = folder / f"out-docxtpl-{n}"
+    shutil.rmtree(out, ignore_errors=True)
+    result = measure([sys.executable, __file__, "--docxtpl-child", str(template_path), str(recipients),
+                      str(figures), str(out)])
+    written = len(list(out.glob("*.docx")))
+    if written != n:
+        raise SystemExit(f"docxtpl wrote {written} letters, expected {n}")
+    shutil.rmtree(out, ignore_errors=True)
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="N = 100 and 1,000 only")
+    parser.add_argument("--docxtpl-child", nargs=4, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.docxtpl_child:
+        docxtpl_child(*args.docxtpl_child)
+        return
+    sizes = (100, 1000) if args.quick else (100, 1000, 35000)
+    docxtpl_sizes = (100, 1000)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-generate-") as tmp:
+        folder = Path(tmp)
+        from lettergen.read import read_recipients
+
+        data_dir = folder / "sample"
+        data_dir.mkdir()
+        sample_csv, sample_figures = write_data(data_dir, 6)
+        sample = read_recipients(sample_csv, sample_figures).recipients
+        template_path = folder / "segur_docxtpl.docx"
+        build_docxtpl_template(template_path, sample[0])
+        equivalent = check_equivalent(template_path, sample[1:])
+        print(f"docxtpl template: {len(lettergen_blocks(sample[0]))} paragraphs; "
+              f"same text as lettergen for 5 other recipients: {equivalent}", flush=True)
+        results: dict[tuple[str, int], dict] = {}
+        for n in sizes:
+            data_dir = folder / f"data-{n}"
+            data_dir.mkdir()
+            recipients, figures = write_data(data_dir, n)
+            results["lettergen", n] = _report("lettergen", n, run_lettergen(folder, recipients, figures, n))
+            if n in docxtpl_sizes:
+                results["docxtpl", n] = _report("docxtpl", n,
+                                                run_docxtpl(folder, template_path, recipients, figures, n))
+    print()
+    print("| approach (2 processes) | N | wall s | letters/s | CPU ms/letter | peak RSS, largest process (MB) "
+          "| peak RSS, sum of tree (MB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for (name, n), r in results.items():
+        print(f"| {name} | {n:,} | {r['wall']:.2f} | {n / r['wall']:,.0f} | {r['cpu'] / n * 1000:.2f} "
+              f"| {r['rss_one_mb']:.0f} | {r['rss_sum_mb']:.0f} |")
+    print()
+    for n in docxtpl_sizes:
+        if ("lettergen", n) in results and ("docxtpl", n) in results:
+            ours, theirs = results["lettergen", n], results["docxtpl", n]
+            print(f"N = {n:,}: lettergen / docxtpl letters/s = {theirs['wall'] / ours['wall']:.1f}x, "
+                  f"CPU per letter = {theirs['cpu'] / ours['cpu']:.1f}x less")
+
+
+def _report(name: str, n: int, r: dict) -> dict:
+    print(f"{name:9} N={n:>6,}: wall {r['wall']:7.2f} s, {n / r['wall']:8,.0f} letters/s, "
+          f"CPU {r['cpu'] / n * 1000:6.2f} ms/letter, peak RSS {r['rss_one_mb']:.0f} MB largest process, "
+          f"{r['rss_sum_mb']:.0f} MB tree (ru_maxrss {r['ru_maxrss_mb']:.0f} MB)", flush=True)
+    return r
+
+
+if __name__ == "__main__":
+    main()
