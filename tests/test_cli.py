@@ -203,3 +203,45 @@ def test_generated_docx_converts_with_libreoffice(generated, soffice, tmp_path):
     reader = PdfReader(tmp_path / docx.with_suffix(".pdf").name)
     assert 1 <= len(reader.pages) <= 2
     assert "Madame la Présidente" in "".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.mark.parametrize("letter_id, expected", [
+    ("75", ["\nMonsieur le Maire,\n", "élu maire de Paris", "Nous vous prions d’agréer, Monsieur le Maire,"]),
+    ("2A", ["\nMonsieur le Président,\n", "président du conseil exécutif de Corse"]),
+    ("6AE", ["\nMadame la Présidente,\n", "présidente de la Collectivité européenne d’Alsace"]),
+    ("973", ["\nMadame, Monsieur,\n", "élu(e) président(e) de l’Assemblée de Guyane",
+             "Nous vous prions d’agréer, Madame, Monsieur, l’expression"]),
+    ("976", ["\nMadame la Présidente,\n", "présidente de l’Assemblée de Mayotte", "à Mayotte"]),
+    ("69M", ["présidente de la Métropole de Lyon"]),
+    ("69", ["président du conseil départemental du Rhône"]),
+    ("40", ["des Landes", "dans les Landes"]),
+    ("28", ["d’Eure-et-Loir", "en Eure-et-Loir"]),
+    ("49", ["de Maine-et-Loire", "en Maine-et-Loire"]),
+])
+def test_preview_special_institutions(campaign_dir, letter_id, expected):
+    """Paris, Corse, Alsace, Guyane, Mayotte, Lyon and the le/la/l'/les forms come out right."""
+    result = run("preview", *DATE, "--recipient", letter_id)
+    assert result.exit_code == 0, result.output
+    for fragment in expected:
+        assert fragment in result.stdout, (letter_id, fragment)
+
+
+def test_variants_lists_every_variant_with_its_blocks(campaign_dir):
+    """`variants` lists the base letter and its four variants with the blocks they replace."""
+    result = run("variants")
+    assert result.exit_code == 0
+    for name in ("segur", "relance (hérite de segur)", "courte (hérite de segur)",
+                 "cosignee (hérite de segur)", "deputes (hérite de segur)"):
+        assert any(line.startswith(name) for line in result.stdout.splitlines()), name
+    assert "blocs remplacés :" in result.stdout
+
+
+def test_variants_diff_shows_only_the_changes(campaign_dir):
+    """`variants diff segur relance` prints removed and added words, never the unchanged letter."""
+    result = run("variants", "diff", "segur", "relance", *DATE, "--recipient", "33")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("+ ") for line in lines)
+    assert any(line.startswith("- ") for line in lines)
+    assert all(line == "" or line[:2] in ("+ ", "- ", "… ") for line in lines), lines
+    assert "1er juillet 2021" in result.stdout
