@@ -8,7 +8,9 @@ their ratio is meaningful even on a noisy machine. The naive pipeline runs one
 ``soffice --headless --convert-to pdf`` per letter, one after the other, with a
 warmed-up profile; for sizes above ``--sample`` it is timed on a sample and
 extrapolated linearly (its cost per letter does not depend on N), and the
-output says so. Memory: a thread samples every 50 ms the RSS of this process
+output says so. ``--rounds 2`` runs A B then B A and keeps each approach's
+best time, so that load from other processes drifting during the run does not
+favour one side. Memory: a thread samples every 50 ms the RSS of this process
 and all its descendants (from /proc) and keeps the peak of their sum; the
 ``ru_maxrss`` of the largest child is printed too.
 """
@@ -117,6 +119,12 @@ def naive(soffice: str, letters: list[Path], out: Path, profile: Path) -> float:
     return elapsed
 
 
+def children_cpu() -> float:
+    """User + system CPU seconds of every finished (and waited-for) descendant."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def mb(n: int) -> str:
     return f"{n / 2**20:.0f} MB"
 
@@ -130,6 +138,8 @@ def main() -> None:
                         help="sizes up to this run the naive pipeline on every letter")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="alternate the two approaches this many times, keep each one's best")
     args = parser.parse_args()
 
     soffice = find_soffice()
@@ -153,25 +163,57 @@ def main() -> None:
                 shutil.copyfile(model, letters[-1])
 
             kwargs = {"batch_size": args.batch_size} if args.batch_size else {}
-            with TreeMemory() as mem:
-                started = time.perf_counter()
-                report = convert_to_pdf(letters, root / f"pdf-{size}", jobs=args.jobs, **kwargs)
-                batched = time.perf_counter() - started
-            assert report.ok and len(report.converted) == size, report.failures[:3]
-            print(f"{size:>8} {'convert_to_pdf (batched workers)':<34} {batched:>8.2f} "
-                  f"{size / batched:>10.1f} {mb(mem.peak):>14}")
-
             sample = letters if size <= args.naive_full_up_to else letters[: args.sample]
-            with TreeMemory() as mem:
-                seconds = naive(soffice, sample, root / f"naive-{size}", profile)
-            per_letter = seconds / len(sample)
+            batched_runs: list[float] = []
+            naive_runs: list[float] = []
+            batched_peak = naive_peak = 0
+            cpu = {"batched": [], "naive": []}
+            report = None
+
+            def run_batched(r: int) -> None:
+                nonlocal batched_peak, report
+                cpu_before = children_cpu()
+                with TreeMemory() as mem:
+                    started = time.perf_counter()
+                    report = convert_to_pdf(letters, root / f"pdf-{size}-{r}", jobs=args.jobs,
+                                            **kwargs)
+                    batched_runs.append(time.perf_counter() - started)
+                cpu["batched"].append((children_cpu() - cpu_before) / size)
+                assert report.ok and len(report.converted) == size, report.failures[:3]
+                batched_peak = max(batched_peak, mem.peak)
+                shutil.rmtree(root / f"pdf-{size}-{r}")
+
+            def run_naive(r: int) -> None:
+                nonlocal naive_peak
+                cpu_before = children_cpu()
+                with TreeMemory() as mem:
+                    naive_runs.append(naive(soffice, sample, root / f"naive-{size}-{r}", profile))
+                cpu["naive"].append((children_cpu() - cpu_before) / len(sample))
+                naive_peak = max(naive_peak, mem.peak)
+                shutil.rmtree(root / f"naive-{size}-{r}")
+
+            for r in range(args.rounds):  # A B, B A, A B…: drifting load hits both alike
+                order = (run_batched, run_naive) if r % 2 == 0 else (run_naive, run_batched)
+                for run in order:
+                    run(r)
+            batched = min(batched_runs)
+            per_letter = min(naive_runs) / len(sample)
             naive_total = per_letter * size
+            best = f"best of {args.rounds}" if args.rounds > 1 else "1 run"
+            print(f"{size:>8} {'convert_to_pdf (batched workers)':<34} {batched:>8.2f} "
+                  f"{size / batched:>10.1f} {mb(batched_peak):>14}   {best}: "
+                  + ", ".join(f"{t:.2f}" for t in batched_runs))
             label = ("naive, one soffice per letter" if len(sample) == size
                      else f"naive, extrapolated from {len(sample)}")
             print(f"{size:>8} {label:<34} {naive_total:>8.2f} {1 / per_letter:>10.1f} "
-                  f"{mb(mem.peak):>14}")
-            print(f"{size:>8} speed-up: {naive_total / batched:.1f}x "
-                  f"(retried {report.retried}, killed {report.killed})")
+                  f"{mb(naive_peak):>14}   {best}: "
+                  + ", ".join(f"{t / len(sample) * size:.2f}" for t in naive_runs))
+            cpu_b, cpu_n = min(cpu["batched"]), min(cpu["naive"])
+            print(f"{size:>8} speed-up: {naive_total / batched:.1f}x wall clock "
+                  f"(retried {report.retried}, killed {report.killed}); "
+                  f"LibreOffice CPU per letter: {cpu_b * 1000:.0f} ms batched, "
+                  f"{cpu_n * 1000:.0f} ms naive ({cpu_n / cpu_b:.1f}x less CPU)")
+            shutil.rmtree(src)
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"largest single child process (ru_maxrss): {children / 1024:.0f} MB")
     finally:

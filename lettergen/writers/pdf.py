@@ -53,7 +53,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
-from lettergen.errors import ConversionError
+from lettergen.errors import ConversionError, OutputError
 
 __all__ = [
     "INSTALL_HINT",
@@ -73,7 +73,7 @@ INSTALL_HINT = (
     "sudo apt-get install libreoffice-writer-nogui fonts-liberation2"
 )
 
-DEFAULT_TIMEOUT = 10.0  # seconds per letter; a call gets timeout * (letters + 2)
+DEFAULT_TIMEOUT = 5.0  # seconds per letter (normal: 0.05–0.4 s); a call gets timeout * (letters + 2)
 DEFAULT_BATCH_SIZE = 50
 _STARTUP_LETTERS = 2  # start-up allowance, counted in letters' worth of timeout
 _DOCX_FILTER = "MS Word 2007 XML"
@@ -348,7 +348,13 @@ def convert_to_pdf(
         else:
             finish(p, ConversionFailure(p, "fichier DOCX introuvable"))
     if todo:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            probe = Path(tempfile.mkdtemp(prefix=".lettergen-pdf-", dir=out_dir))
+            probe.rmdir()
+        except OSError as exc:
+            raise OutputError(f"impossible d’écrire les PDF dans ce dossier : {exc.strerror or exc}",
+                              file=str(out_dir)) from exc
         _convert(todo, out_dir, jobs, timeout, batch_size, soffice, creation_date, finish, report)
 
     for p in paths:

@@ -261,3 +261,28 @@ def test_creation_date_makes_pdf_reproducible(soffice, tmp_path):
     assert b"/CreationDate(D:20250314093000Z')" in first.read_bytes()
     assert len(PdfReader(first, strict=True).pages) == 1
     assert f"Madame la Présidente{NNBSP}7" in pdf_text(first)
+
+
+@pytest.mark.libreoffice
+def test_awkward_file_names_keep_their_stem(soffice, tmp_path):
+    """Accents, spaces, dots, #, % and a leading dash in names: each PDF keeps its DOCX's stem."""
+    names = ["Séverine Dupré.docx", "lettre.v2.docx", "n°#3 100%.docx", "-option.docx"]
+    letters = [make_letter(tmp_path / name, i, 1) for i, name in enumerate(names)]
+    report = convert_to_pdf(letters, tmp_path / "pdf", jobs=1)
+    assert report.ok, report.failures
+    assert [p.name for p in report.pdf_paths] == [Path(n).stem + ".pdf" for n in names]
+    for i, pdf in enumerate(report.pdf_paths):
+        assert f"Madame la Présidente{NNBSP}{i}" in pdf_text(pdf)
+
+
+def test_unwritable_output_folder_is_an_output_error(tmp_path):
+    """An output folder that cannot be created raises OutputError naming it."""
+    from lettergen.errors import OutputError
+
+    letter = tmp_path / "a.docx"
+    letter.write_bytes(b"PK")
+    blocker = tmp_path / "fichier"
+    blocker.write_text("pas un dossier")
+    with pytest.raises(OutputError) as caught:
+        convert_to_pdf([letter], blocker / "pdf", soffice="/bin/false")
+    assert caught.value.file == str(blocker / "pdf")
