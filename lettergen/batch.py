@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime, timezone
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -324,7 +324,7 @@ def _write_all(workers: _Workers | None, campaign: Campaign, rows: list[Manifest
         docx_dir = out_dir if keep_docx else Path(tempfile.mkdtemp(prefix=".lettergen-docx-", dir=out_dir))
         docx_names = _write_docx(workers, todo, docx_dir, by_id, journal, report, progress, keep_docx)
         if "pdf" in formats:
-            _write_pdf(docx_names, docx_dir, options, by_id, journal, report)
+            _write_pdf(docx_names, docx_dir, options, campaign.sources.letter_date, by_id, journal, report)
         if not keep_docx:
             shutil.rmtree(docx_dir, ignore_errors=True)
         write_manifest(out_dir, [row for row in rows if all(kind in row.files for kind in formats)])
@@ -358,7 +358,7 @@ def _write_docx(workers: _Workers | None, todo: list[tuple[Recipient, str]], doc
     return docx_names
 
 
-def _write_pdf(docx_names: dict[str, str], docx_dir: Path, options: GenerateOptions,
+def _write_pdf(docx_names: dict[str, str], docx_dir: Path, options: GenerateOptions, letter_date: date,
                by_id: dict[str, ManifestRow], journal: Journal, report: GenerateReport) -> None:
     """Convert the DOCX letters that have no up-to-date PDF, journaling each PDF as it lands."""
     from lettergen.manifest import sha256_file
@@ -378,7 +378,9 @@ def _write_pdf(docx_names: dict[str, str], docx_dir: Path, options: GenerateOpti
             row.files["pdf"] = (pdf.name, digest)
             journal.record(row.id, row.empreinte, "pdf", pdf.name, digest)
 
-    conversion = convert_to_pdf(list(wanted), out_dir, jobs=options.jobs, on_done=done)
+    # The letter's date stamps the PDF, so the same inputs give the same PDF bytes.
+    stamp = datetime.combine(letter_date, datetime.min.time(), timezone.utc)
+    conversion = convert_to_pdf(list(wanted), out_dir, jobs=options.jobs, on_done=done, creation_date=stamp)
     for failure in conversion.failures:
         row = wanted[Path(failure.path).absolute()]
         report.failures.append(Problem(None, None, f"{row.id} : conversion en PDF impossible : {failure.message}"))

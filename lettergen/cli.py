@@ -162,7 +162,7 @@ def _progress(total: int):
 
 
 def _summarise(report, options) -> None:
-    from lettergen.french import nombre, pluriel
+    from lettergen.french import pluriel
 
     out = f"{options.out_dir}/"
     if options.dry_run:
@@ -172,7 +172,7 @@ def _summarise(report, options) -> None:
         return
     line = f"{pluriel(report.written, 'lettre générée', 'lettres générées')} dans {out}"
     if report.written and report.seconds > 0:
-        line += f" ({nombre(round(report.rate))} lettres/s)"
+        line += f" ({pluriel(round(report.rate), 'lettre/s', 'lettres/s')})"
     click.echo(line)
     if report.up_to_date:
         click.echo(f"{pluriel(report.up_to_date, 'lettre déjà à jour', 'lettres déjà à jour')}, "
