@@ -31,6 +31,7 @@ from lettergen.template import french_api as french
 from lettergen.letter import escape_markup
 
 MAX_RANGE = 1000
+_MISSING = object()
 MAX_SEQUENCE = 100_000
 MAX_INTEGER_DIGITS = 30
 
@@ -179,10 +180,34 @@ def _size(value: Any) -> int | None:
         return None
 
 
+#: Types whose instance attributes (``vars(obj)``) a template may read without the
+#: sandbox's generic checks: the vocabulary's plain data objects. Registered by
+#: :mod:`lettergen.template.vocabulary` (see :meth:`LetterEnvironment.getattr`).
+PLAIN_OBJECT_TYPES: set[type] = set()
+
+#: Values returned by the fast path: data, never callables.
+_PLAIN_VALUE_TYPES = frozenset({str, int, float, bool, type(None), tuple, _dt.date})
+
+
 class LetterEnvironment(ImmutableSandboxedEnvironment):
     """The sandbox every template is compiled in."""
 
     intercepted_binops = frozenset(["**", "*"])
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute`` from a template, with a fast path for the vocabulary's data objects.
+
+        For an instance of :data:`PLAIN_OBJECT_TYPES` and a public name found in its
+        instance ``__dict__`` whose value is plain data (or another such object), the
+        value is what ``getattr`` gives and what the sandbox would allow (no ``_`` name,
+        not a callable, not a mutable builtin's method): it is returned at once.
+        Everything else (properties, methods, unknown names…) goes through the sandbox.
+        """
+        if type(obj) in PLAIN_OBJECT_TYPES and attribute[:1] != "_":
+            value = obj.__dict__.get(attribute, _MISSING)
+            if type(value) in _PLAIN_VALUE_TYPES or type(value) in PLAIN_OBJECT_TYPES:
+                return value
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "**":

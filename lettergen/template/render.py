@@ -28,7 +28,7 @@ from lettergen.letter import (
     Paragraph,
     Run,
     Signatory,
-    paragraphs_of,
+    parse_emphasis,
     parse_markup,
     parse_signatories,
     text_of,
@@ -240,6 +240,65 @@ def _typo_paragraph(paragraph: Paragraph) -> Paragraph:
     return Paragraph(tuple(Run(_typo(run.text), run.bold, run.italic) for run in paragraph.runs))
 
 
+# Most of a letter is the same for every recipient, and the rest repeats per territory
+# and office: each paragraph, one-paragraph section and signatories section is read
+# (emphasis) and typeset once, then reused. Results depend only on the text, so the
+# caches are shared by every template; each is emptied when it reaches _CACHE_LIMIT
+# entries so that memory stays flat however many letters are rendered.
+_CACHE_LIMIT = 4096
+_paragraphs: dict[str, Paragraph] = {}
+_texts: dict[tuple[str, ...], str] = {}
+_signatories: dict[tuple[tuple[str, ...], ...], tuple[Signatory, ...]] = {}
+_place_dates: dict[tuple[str, _dt.date], str] = {}
+
+
+def _remember(cache: dict, key: Any, value: Any) -> Any:
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _body(section: list[list[str]]) -> tuple[Paragraph, ...]:
+    """``paragraphs_of(section)``, each paragraph through ``typographie``."""
+    result = []
+    for lines in section:
+        text = " ".join(lines)
+        paragraph = _paragraphs.get(text)
+        if paragraph is None:
+            paragraph = _remember(_paragraphs, text, _typo_paragraph(parse_emphasis(text)))
+        result.append(paragraph)
+    return tuple(result)
+
+
+def _section_text(section: list[list[str]]) -> str:
+    """``typographie(text_of(section))``."""
+    key = tuple(" ".join(lines) for lines in section)
+    text = _texts.get(key)
+    if text is None:
+        text = _remember(_texts, key, _typo(text_of(section)))
+    return text
+
+
+def _signatories_of(section: list[list[str]]) -> tuple[Signatory, ...]:
+    key = tuple(tuple(lines) for lines in section)
+    signatories = _signatories.get(key)
+    if signatories is None:
+        signatories = _remember(_signatories, key, tuple(
+            Signatory(_typo(s.nom), _typo(s.fonction), _typo(s.organisation))
+            for s in parse_signatories(section)
+        ))
+    return signatories
+
+
+def _place_date(lieu: str, letter_date: _dt.date) -> str:
+    text = _place_dates.get((lieu, letter_date))
+    if text is None:
+        place_date = f"{lieu}, le {french.date_longue(letter_date)}" if lieu else french.date_longue(letter_date)
+        text = _remember(_place_dates, (lieu, letter_date), _typo(place_date))
+    return text
+
+
 _STEM_MAP = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O",
                            "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i"})
 
@@ -303,28 +362,23 @@ def render_letter(template: LetterTemplate, recipient: Recipient, letter_date: _
     territory = cached_territory(recipient.departement)
     forms = cached_office_forms(recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre)
     campaign = template.campaign
-    signatories = tuple(
-        Signatory(_typo(s.nom), _typo(s.fonction), _typo(s.organisation))
-        for s in parse_signatories(sections.get("signataires", []))
-    )
     address = french.address_block(
         recipient.genre, recipient.prenom, recipient.nom.upper(), forms,
         address_institution(recipient.fonction, territory),
         recipient.adresse, recipient.code_postal, recipient.ville,
     )
-    place_date = f"{campaign.lieu}, le {french.date_longue(letter_date)}" if campaign.lieu else french.date_longue(letter_date)
     return Letter(
         recipient_id=recipient.id,
-        objet=_typo(text_of(sections["objet"])),
-        appel=_typo(text_of(sections["appel"])),
-        body=tuple(_typo_paragraph(p) for p in paragraphs_of(sections["corps"])),
-        closing=_typo(text_of(sections["formule"])),
-        signatories=signatories,
+        objet=_section_text(sections["objet"]),
+        appel=_section_text(sections["appel"]),
+        body=_body(sections["corps"]),
+        closing=_section_text(sections["formule"]),
+        signatories=_signatories_of(sections.get("signataires", [])),
         sender=_sender(campaign),
         address=tuple(address),
-        place_date=_typo(place_date),
-        attachments=_typo(text_of(sections.get("pj", []))),
-        copies=_typo(text_of(sections.get("copie", []))),
+        place_date=_place_date(campaign.lieu, letter_date),
+        attachments=_section_text(sections.get("pj", [])),
+        copies=_section_text(sections.get("copie", [])),
         file_stem=file_stem(recipient.id, territory.nom, recipient.nom),
     )
 

@@ -157,6 +157,21 @@ class Chiffres:
         return "chiffres"
 
 
+def _register_plain_types() -> None:
+    """Let the sandbox read these objects' data attributes on its fast path (see environment.py)."""
+    from lettergen.template.environment import PLAIN_OBJECT_TYPES
+
+    PLAIN_OBJECT_TYPES.update({Destinataire, Chiffres, Namespace})
+    for name in ("Territory", "Institution"):
+        try:
+            PLAIN_OBJECT_TYPES.add(getattr(french, name))
+        except AttributeError:  # pragma: no cover - the french layer renamed them: slow path only
+            pass
+
+
+_register_plain_types()
+
+
 @lru_cache(maxsize=None)
 def cached_territory(code: str) -> Any:
     """``french.territory`` once per code."""
