@@ -27,7 +27,12 @@ Measures, for each subprocess:
 * peak RSS: ``/proc/*/status`` VmRSS of every process of the subprocess's session (it is
   started with ``start_new_session``), sampled every 50 ms; reported as the largest single
   process and the largest sum over the tree at one sample. ``ru_maxrss`` of the children
-  (largest single process, exact but without the sum) is also reported.
+  (largest single process, exact but without the sum; cumulative over the run, so it is
+  the maximum so far, not this run's) is also printed on the progress lines.
+
+The sum of the tree counts pages shared by forked workers several times: it is an upper bound.
+System CPU is mostly file creation (open + rename per letter): it depends on the file system
+and its load much more than on lettergen; ``--work-dir`` chooses where the files go.
 """
 
 from __future__ import annotations
@@ -135,8 +140,8 @@ def measure(command: list[str]) -> dict:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err.decode()[-3000:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall": wall, "cpu": cpu, "rss_one_mb": peak_one / 1024, "rss_sum_mb": peak_sum / 1024,
+    user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    return {"wall": wall, "cpu": user + system, "user": user, "sys": system, "rss_one_mb": peak_one / 1024, "rss_sum_mb": peak_sum / 1024,
             "ru_maxrss_mb": after.ru_maxrss / 1024, "stdout": out.decode()}
 
 
@@ -290,6 +295,9 @@ def run_docxtpl(folder: Path, template_path: Path, recipients: Path, figures: Pa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N = 100 and 1,000 only")
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help="where the data and the letters go (default: a new folder in the system's temporary "
+                             "folder); file creation costs differ a lot between file systems")
     parser.add_argument("--docxtpl-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.docxtpl_child:
@@ -298,7 +306,7 @@ def main() -> None:
     sizes = (100, 1000) if args.quick else (100, 1000, 35000)
     docxtpl_sizes = (100, 1000)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="bench-generate-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-generate-", dir=args.work_dir) as tmp:
         folder = Path(tmp)
         from lettergen.read import read_recipients
 
@@ -321,11 +329,12 @@ def main() -> None:
                 results["docxtpl", n] = _report("docxtpl", n,
                                                 run_docxtpl(folder, template_path, recipients, figures, n))
     print()
-    print("| approach (2 processes) | N | wall s | letters/s | CPU ms/letter | peak RSS, largest process (MB) "
-          "| peak RSS, sum of tree (MB) |")
+    print("| approach (2 processes) | N | wall s | letters/s | CPU ms/letter (user + sys) "
+          "| peak RSS, largest process (MB) | peak RSS, sum of tree (MB) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for (name, n), r in results.items():
         print(f"| {name} | {n:,} | {r['wall']:.2f} | {n / r['wall']:,.0f} | {r['cpu'] / n * 1000:.2f} "
+              f"({r['user'] / n * 1000:.2f} + {r['sys'] / n * 1000:.2f}) "
               f"| {r['rss_one_mb']:.0f} | {r['rss_sum_mb']:.0f} |")
     print()
     for n in docxtpl_sizes:
@@ -337,7 +346,8 @@ def main() -> None:
 
 def _report(name: str, n: int, r: dict) -> dict:
     print(f"{name:9} N={n:>6,}: wall {r['wall']:7.2f} s, {n / r['wall']:8,.0f} letters/s, "
-          f"CPU {r['cpu'] / n * 1000:6.2f} ms/letter, peak RSS {r['rss_one_mb']:.0f} MB largest process, "
+          f"CPU {r['cpu'] / n * 1000:6.2f} ms/letter ({r['user'] / n * 1000:.2f} user + "
+          f"{r['sys'] / n * 1000:.2f} sys), peak RSS {r['rss_one_mb']:.0f} MB largest process, "
           f"{r['rss_sum_mb']:.0f} MB tree (ru_maxrss {r['ru_maxrss_mb']:.0f} MB)", flush=True)
     return r
 
