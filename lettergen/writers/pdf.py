@@ -135,6 +135,7 @@ class _Outcome:
     message: str  # LibreOffice's stderr (noise removed), or our own words
     timed_out: bool = False
     crashed: bool = False  # non-zero exit or could not start
+    errors: dict[Path, str] = field(default_factory=dict)  # our own, per letter
 
 
 class _Profile:
@@ -229,18 +230,24 @@ class _Converter:
 
         done: dict[Path, Path] = {}
         missing: list[Path] = []
+        errors: dict[Path, str] = {}
         for docx in batch.paths:
             produced = pdf_dir / (docx.stem + ".pdf")
             if not timed_out and _complete_pdf(produced):
-                if self.creation_date is not None:
-                    _normalise_pdf(produced, self.creation_date)
                 final = self.out_dir / produced.name
-                os.replace(produced, final)
-                done[docx] = final
+                try:
+                    if self.creation_date is not None:
+                        _normalise_pdf(produced, self.creation_date)
+                    os.replace(produced, final)
+                except OSError as exc:  # disk full, folder removed meanwhile…
+                    missing.append(docx)
+                    errors[docx] = f"écriture de {final} impossible : {exc.strerror or exc}"
+                else:
+                    done[docx] = final
             else:
                 missing.append(docx)
         shutil.rmtree(work, ignore_errors=True)
-        return _Outcome(batch, done, missing, message, timed_out, crashed)
+        return _Outcome(batch, done, missing, message, timed_out, crashed, errors)
 
     def stop(self) -> None:
         self.stopping.set()
@@ -392,6 +399,8 @@ def _convert(todo, out_dir, jobs, timeout, batch_size, soffice, creation_date, f
                     if retry_each:
                         report.retried += 1
                         pending.add(pool.submit(conv.run, _Batch([docx], retry=True)))
+                    elif docx in outcome.errors:
+                        message = outcome.errors[docx]
                     else:
                         message = ("LibreOffice n’a pas pu convertir cette lettre : "
                                    + (outcome.message or "aucun PDF produit"))
