@@ -2,8 +2,9 @@
 
 CSV: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 (as Excel writes it),
 decoded strictly (UTF-8 first, then Windows-1252: no guessing, no silent replacement);
-separator ``;``, TAB or ``,`` detected on the header line. XLSX: openpyxl in read-only mode,
-first sheet or a named one, merged cells filled from their top-left cell, row numbers as Excel
+separator ``;``, TAB or ``,`` detected on the header line. XLSX: openpyxl in read-only mode for the
+workbook, the sheet's XML streamed by :mod:`lettergen.read.xlsx` (same values as openpyxl's
+``iter_rows``, without an object per cell), first sheet or a named one, merged cells filled from their top-left cell, row numbers as Excel
 shows them. The file type is taken from the bytes, not from the extension.
 
 Every problem is an :class:`~lettergen.errors.Problem`; a file that cannot be read at all raises
@@ -252,10 +253,10 @@ def _fit(values: list[str], width: int, line: int, table: Table) -> Row | None:
 # -------------------------------------------------------------------------------------- XLSX
 
 def _open_xlsx(path: Path, name: str, sheet: str | None) -> Table:
-    import openpyxl  # imported here: CSV-only runs do not pay for it
+    from lettergen.read import xlsx  # imported here: CSV-only runs do not pay for openpyxl
 
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = xlsx.load(path)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError,
             ElementTree.ParseError, IndexError) as error:
         raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
@@ -316,7 +317,9 @@ def _xlsx_values(worksheet, merged: dict[tuple[int, int], tuple[int, int]]) -> I
     """(Excel row number, cell texts) for each row, merged cells filled from their top-left cell."""
     anchors: dict[tuple[int, int], str] = {}
     number = 0
-    for cells in worksheet.iter_rows(values_only=True):
+    from lettergen.read.xlsx import iter_values
+
+    for cells in iter_values(worksheet):
         number += 1
         values = [cell_text(v) for v in cells]
         if merged:
