@@ -68,7 +68,7 @@ __all__ = [
 
 INSTALL_HINT = (
     "LibreOffice est introuvable (ni « soffice » ni « libreoffice » dans le PATH) : "
-    "la conversion en PDF est impossible, les fichiers DOCX restent produits. "
+    "la conversion en PDF est impossible (les lettres DOCX, elles, n’en ont pas besoin). "
     "Pour l’installer sous Debian ou Ubuntu : "
     "sudo apt-get install libreoffice-writer-nogui fonts-liberation2"
 )
