@@ -324,7 +324,8 @@ def _write_all(workers: _Workers | None, campaign: Campaign, rows: list[Manifest
         docx_dir = out_dir if keep_docx else Path(tempfile.mkdtemp(prefix=".lettergen-docx-", dir=out_dir))
         docx_names = _write_docx(workers, todo, docx_dir, by_id, journal, report, progress, keep_docx)
         if "pdf" in formats:
-            _write_pdf(docx_names, docx_dir, options, campaign.sources.letter_date, by_id, journal, report)
+            _write_pdf(docx_names, docx_dir, options, campaign.sources.letter_date, by_id, journal, report,
+                       progress)
         if not keep_docx:
             shutil.rmtree(docx_dir, ignore_errors=True)
         write_manifest(out_dir, [row for row in rows if all(kind in row.files for kind in formats)])
@@ -359,7 +360,8 @@ def _write_docx(workers: _Workers | None, todo: list[tuple[Recipient, str]], doc
 
 
 def _write_pdf(docx_names: dict[str, str], docx_dir: Path, options: GenerateOptions, letter_date: date,
-               by_id: dict[str, ManifestRow], journal: Journal, report: GenerateReport) -> None:
+               by_id: dict[str, ManifestRow], journal: Journal, report: GenerateReport,
+               progress: Callable[[int], None] | None) -> None:
     """Convert the DOCX letters that have no up-to-date PDF, journaling each PDF as it lands."""
     from lettergen.manifest import sha256_file
     from lettergen.writers.pdf import convert_to_pdf
@@ -377,6 +379,8 @@ def _write_pdf(docx_names: dict[str, str], docx_dir: Path, options: GenerateOpti
             digest = sha256_file(pdf)
             row.files["pdf"] = (pdf.name, digest)
             journal.record(row.id, row.empreinte, "pdf", pdf.name, digest)
+        if progress:
+            progress(1)
 
     # The letter's date stamps the PDF, so the same inputs give the same PDF bytes.
     stamp = datetime.combine(letter_date, datetime.min.time(), timezone.utc)

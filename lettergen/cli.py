@@ -127,7 +127,8 @@ def generate(template, recipients, figures, sheet, letter_date, only, templates_
     try:
         campaign = load_campaign(sources, render_check=False)
         _warn(campaign.warnings)
-        with _progress(len(campaign.recipients)) as advance:
+        stages = 2 if "pdf" in options.formats or options.merge else 1  # DOCX, then PDF
+        with _progress(len(campaign.recipients) * stages) as advance:
             report = run(campaign, options, progress=advance)
     except LettergenError as error:
         _fail(error)
