@@ -23,7 +23,9 @@ file per letter. Before timing, the text of two docxtpl letters is compared with
 Measures, for each subprocess:
 * wall: ``time.perf_counter`` around the subprocess;
 * CPU: ``resource.getrusage(RUSAGE_CHILDREN)`` user+sys before/after (every waited-for
-  descendant: the CLI and its pool workers), divided by N;
+  descendant), or, when larger, the sum over the session's processes of their last sampled
+  ``/proc/PID/stat`` user+sys (lettergen's workers come from a fork server that the CLI does
+  not wait for), divided by N;
 * peak RSS: ``/proc/*/status`` VmRSS of every process of the subprocess's session (it is
   started with ``start_new_session``), sampled every 50 ms; reported as the largest single
   process and the largest sum over the tree at one sample. ``ru_maxrss`` of the children
@@ -91,8 +93,15 @@ def write_data(folder: Path, n: int) -> tuple[Path, Path]:
 
 # --------------------------------------------------------------------------- measuring
 
-def _session_rss_kb(sid: int) -> dict[int, int]:
-    """VmRSS (kB) of every live process whose session id is ``sid``, by pid."""
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _session_rss_kb(sid: int, cpu: dict[int, tuple[float, float]] | None = None) -> dict[int, int]:
+    """VmRSS (kB) of every live process whose session id is ``sid``, by pid.
+
+    ``cpu`` collects each process's latest (user, system) seconds: workers of a
+    fork server are not waited for by the command, so RUSAGE_CHILDREN misses them.
+    """
     sizes = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -103,6 +112,8 @@ def _session_rss_kb(sid: int) -> dict[int, int]:
             fields = stat[stat.rindex(b")") + 2:].split()
             if int(fields[3]) != sid:  # field 6, session
                 continue
+            if cpu is not None:  # fields 14 and 15: utime, stime in clock ticks
+                cpu[int(entry)] = (int(fields[11]) / TICKS, int(fields[12]) / TICKS)
             with open(f"/proc/{entry}/status", "rb") as handle:
                 for line in handle:
                     if line.startswith(b"VmRSS:"):
@@ -120,12 +131,13 @@ def measure(command: list[str]) -> dict:
     process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak_one = peak_sum = peak_main = 0
+    cpu_seen: dict[int, tuple[float, float]] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak_one, peak_sum, peak_main
         while not done.is_set():
-            sizes = _session_rss_kb(process.pid)
+            sizes = _session_rss_kb(process.pid, cpu_seen)
             if sizes:
                 peak_one = max(peak_one, max(sizes.values()))
                 peak_sum = max(peak_sum, sum(sizes.values()))
@@ -142,6 +154,11 @@ def measure(command: list[str]) -> dict:
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{err.decode()[-3000:]}")
     user, system = after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime
+    # Sampled per-process CPU (last sample before each exit) catches the fork server's workers.
+    sampled_user = sum(u for u, _ in cpu_seen.values())
+    sampled_system = sum(s for _, s in cpu_seen.values())
+    if sampled_user + sampled_system > user + system:
+        user, system = sampled_user, sampled_system
     return {"wall": wall, "cpu": user + system, "user": user, "sys": system, "rss_one_mb": peak_one / 1024, "rss_sum_mb": peak_sum / 1024,
             "rss_main_mb": peak_main / 1024,
             "ru_maxrss_mb": after.ru_maxrss / 1024, "stdout": out.decode()}

@@ -35,6 +35,8 @@ from lettergen.read.recipients import read_recipients
 from lettergen.template.render import LetterTemplate, check_template, load_template, render_letter
 
 MERGED_NAME = "lettres-a-imprimer.pdf"
+# Below this many letters, starting worker processes costs more than it saves.
+SMALL_RUN = 64
 _TEMPLATE_SUFFIXES = {".j2", ".toml", ".jinja", ".txt"}
 
 
@@ -209,12 +211,20 @@ def _write(job: tuple[Recipient, str]):
 
 
 class _Workers:
-    """``jobs`` processes that keep the compiled template; in-process when ``jobs`` is 1."""
+    """``jobs`` processes that keep the compiled template; in-process for small runs.
 
-    def __init__(self, sources: Sources, figure_names: tuple[str, ...], jobs: int):
+    Workers come from a fork server, not from this process: a worker forked
+    from here would inherit the copy of every recipient read, and memory would
+    grow with the run's size. The server imports lettergen once, so each worker
+    starts warm.
+    """
+
+    def __init__(self, sources: Sources, figure_names: tuple[str, ...], jobs: int, letters: int):
         self._pool = None
-        if jobs > 1:
-            self._pool = get_context("fork").Pool(jobs, _init_worker, (sources, figure_names))
+        if jobs > 1 and letters >= SMALL_RUN:
+            context = get_context("forkserver")
+            context.set_forkserver_preload(["lettergen.batch", "lettergen.writers.docx"])
+            self._pool = context.Pool(jobs, _init_worker, (sources, figure_names))
         else:
             _init_worker(sources, figure_names)
 
@@ -257,7 +267,7 @@ def generate(campaign: Campaign, options: GenerateOptions,
 
         find_soffice()  # fail at once, before any DOCX, when LibreOffice is missing
     rows, todo = _plan(campaign, formats, out_dir, options.force, report)
-    workers = _Workers(campaign.sources, campaign.data.figure_names, options.jobs) if todo else None
+    workers = _Workers(campaign.sources, campaign.data.figure_names, options.jobs, len(todo)) if todo else None
     try:
         invalid = _validate_all(workers, todo) if todo else {}
         if invalid and not options.skip_invalid:

@@ -86,7 +86,7 @@ def test_killed_docx_run_is_completed_by_the_next(campaign_dir):
 
 def test_output_is_independent_of_jobs(campaign_dir):
     """--jobs 1 and --jobs 2 write the same files, byte for byte, and the same manifest."""
-    recipients = write_recipients(campaign_dir / "r.csv", 40)
+    recipients = write_recipients(campaign_dir / "r.csv", 150)
     for jobs in ("1", "2"):
         completed = lettergen("generate", "-r", str(recipients), "-o", f"out{jobs}", "--date", "2021-07-01",
                               "--jobs", jobs, cwd=campaign_dir)
