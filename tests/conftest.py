@@ -20,7 +20,7 @@ def campaign_dir(tmp_path, monkeypatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def soffice() -> str:
     """Path of LibreOffice; skip only when it is absent and CI is unset."""
     path = shutil.which("soffice") or shutil.which("libreoffice")

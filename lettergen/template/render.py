@@ -21,7 +21,7 @@ from jinja2 import Template, TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedError
 
 from lettergen.template import french_api as french
-from lettergen.errors import Problem, TemplateError
+from lettergen.errors import InvalidInput, Problem, TemplateError
 from lettergen.letter import (
     Letter,
     MarkupError,
@@ -50,20 +50,8 @@ TEMPLATE_SUFFIX = ".j2"
 MAX_STEM = 80
 
 
-class TemplateProblems(TemplateError):
+class TemplateProblems(InvalidInput, TemplateError):
     """A :class:`TemplateError` that carries every problem found in one pass."""
-
-    def __init__(self, problems: Iterable[Problem]):
-        self._problems = list(problems)
-        first = self._problems[0]
-        super().__init__(first.message, first.file, first.line)
-
-    @property
-    def problems(self) -> list[Problem]:
-        return list(self._problems)
-
-    def __str__(self) -> str:
-        return "\n".join(str(p) for p in self._problems)
 
 
 @dataclass

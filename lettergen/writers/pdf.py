@@ -46,7 +46,6 @@ import signal
 import subprocess
 import tempfile
 import threading
-import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timezone

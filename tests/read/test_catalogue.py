@@ -9,7 +9,7 @@ files are written in). Load it with ``importlib`` from ``tests/read/test_catalog
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import openpyxl
 import pytest

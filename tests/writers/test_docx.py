@@ -7,7 +7,6 @@ import io
 import os
 import pickle
 import re
-import shutil
 import subprocess
 import zipfile
 
@@ -283,24 +282,13 @@ def test_random_text_always_gives_a_valid_docx(docx_writer, objet, appel, runs, 
     assert docx_text(data) == expected_paragraphs(letter)
 
 
-@pytest.fixture(scope="module")
-def soffice_path() -> str:
-    """soffice; skipped when absent unless CI is set (then absent is a failure)."""
-    found = shutil.which("soffice") or shutil.which("libreoffice")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice (soffice) est requis en CI")
-        pytest.skip("LibreOffice (soffice) absent")
-    return found
-
-
 @pytest.mark.libreoffice
-def test_libreoffice_converts_a_600_word_letter(docx_writer, soffice_path, tmp_path, make_docx_letter):
+def test_libreoffice_converts_a_600_word_letter(docx_writer, soffice, tmp_path, make_docx_letter):
     """soffice turns a ~600-word, three-signatory letter into a 1–2 page PDF with all its text."""
     letter = make_docx_letter(3, paragraphs=7)
     assert 500 <= sum(len(" ".join(b).split()) for b in letter.blocks()) <= 700
     source = docx_writer.write(letter, tmp_path / "lettre.docx")
-    subprocess.run([soffice_path, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
                    check=True, capture_output=True, timeout=120)
     reader = PdfReader(tmp_path / "lettre.pdf")

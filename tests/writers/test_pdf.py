@@ -36,17 +36,6 @@ FILLER = (
 )
 
 
-@pytest.fixture(scope="session")
-def soffice() -> str:
-    """LibreOffice's soffice; skip when absent, unless CI is set (then fail)."""
-    try:
-        return find_soffice()
-    except ConversionError:
-        if os.environ.get("CI"):
-            pytest.fail("LibreOffice est absent alors que CI est défini : installez-le")
-        pytest.skip("LibreOffice (soffice) absent")
-
-
 def expected_strings(i: int) -> list[str]:
     """Strings letter i must show in its PDF text."""
     return [
