@@ -115,7 +115,8 @@ def load_campaign(sources: Sources, render_check: bool = True) -> Campaign:
             if wanted not in known:
                 problems.append(Problem(str(sources.recipients), None,
                                         f"destinataire « {wanted} » introuvable (option --only/--recipient)"))
-        recipients = [r for r in recipients if r.id in set(sources.only)]
+        wanted_ids = set(sources.only)
+        recipients = [r for r in recipients if r.id in wanted_ids]
     try:
         template = load_template(sources.template, sources.templates_dir)
     except LettergenError as error:

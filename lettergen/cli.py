@@ -73,8 +73,7 @@ def data_options(function):
     return function
 
 
-def _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead,
-             extra_only: tuple[str, ...] = ()):
+def _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead):
     from lettergen.batch import Sources
 
     if recipients is None:
@@ -93,7 +92,7 @@ def _sources(template, recipients, figures, sheet, letter_date, only, templates_
         letter_date=letter_date,
         figures=figures,
         sheet=sheet,
-        only=tuple(dict.fromkeys(only + extra_only)),
+        only=tuple(dict.fromkeys(only)),
     )
 
 
@@ -260,6 +259,7 @@ def import_rne(files, out):
     FILES : le fichier des conseillers départementaux et, pour Corse, Martinique, Guyane et la
     Métropole de Lyon, celui des membres des assemblées des collectivités à statut particulier.
     """
+    from lettergen.french import pluriel
     from lettergen.read.rne import import_rne_command
 
     try:
@@ -267,13 +267,7 @@ def import_rne(files, out):
     except LettergenError as error:
         _fail(error)
     _warn(warnings)
-    click.echo(f"{pluriel_fr(count, 'destinataire écrit', 'destinataires écrits')} dans {out}")
-
-
-def pluriel_fr(count: int, singular: str, plural: str) -> str:
-    from lettergen.french import pluriel
-
-    return pluriel(count, singular, plural)
+    click.echo(f"{pluriel(count, 'destinataire écrit', 'destinataires écrits')} dans {out}")
 
 
 @cli.group(invoke_without_command=True)

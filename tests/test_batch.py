@@ -60,24 +60,27 @@ def assert_complete(out: Path, count: int, formats: tuple[str, ...]) -> None:
     assert not (out / JOURNAL_NAME).exists()
 
 
+def kill_midway(args: list[str], cwd: Path, out: Path, kind: str, after: int, timeout: float,
+                 poll: float) -> None:
+    """Start ``lettergen ARGS`` in its own process group; SIGKILL the group once ``after`` files are journaled."""
+    process = subprocess.Popen([sys.executable, "-m", "lettergen", *args], cwd=cwd, start_new_session=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while journal_lines(out, kind) < after and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(poll)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 def test_killed_docx_run_is_completed_by_the_next(campaign_dir):
     """kill -9 during a DOCX run: the next run writes only the rest, every letter once."""
     recipients = write_recipients(campaign_dir / "grand.csv", 3000)
     out = campaign_dir / "out"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lettergen", "generate", "-r", str(recipients), "-o", str(out),
-         "--date", "2021-07-01", "--jobs", "2"],
-        cwd=campaign_dir, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while journal_lines(out, "docx") < 20 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert process.poll() is None, "the run ended before it could be killed"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    args = ["generate", "-r", str(recipients), "-o", str(out), "--date", "2021-07-01", "--jobs", "2"]
+    kill_midway(args, campaign_dir, out, "docx", after=20, timeout=120, poll=0.005)
     done_before = journal_lines(out, "docx")
-    completed = lettergen("generate", "-r", str(recipients), "-o", str(out), "--date", "2021-07-01",
-                          cwd=campaign_dir)
+    completed = lettergen(*args[:-2], cwd=campaign_dir)
     assert completed.returncode == 0, completed.stderr
     assert_complete(out, 3000, ("docx",))
     if 0 < done_before < 3000:
@@ -102,14 +105,7 @@ def test_killed_pdf_run_is_completed_by_the_next(campaign_dir, soffice):
     out = campaign_dir / "out"
     args = ["generate", "-r", str(recipients), "-o", str(out), "--date", "2021-07-01",
             "--format", "docx", "--format", "pdf", "--jobs", "2"]
-    process = subprocess.Popen([sys.executable, "-m", "lettergen", *args], cwd=campaign_dir,
-                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 600
-    while journal_lines(out, "pdf") < 30 and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert process.poll() is None, "the run ended before it could be killed"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_midway(args, campaign_dir, out, "pdf", after=30, timeout=600, poll=0.05)
     for pdf in out.glob("*.pdf"):  # whatever is under a final name is whole
         assert len(PdfReader(pdf).pages) >= 1
     completed = lettergen(*args, cwd=campaign_dir)
