@@ -29,29 +29,63 @@ from lettergen.letter import Letter, Paragraph, Run, Signatory  # noqa: E402
 from lettergen.writers.docx import STYLE_NAMES, DocxWriter, docx_text  # noqa: E402
 
 LETTERHEAD = ROOT / "templates" / "papier_en_tete.docx"
-DEPARTEMENTS = ("de l’Ain", "de l’Aisne", "des Bouches-du-Rhône", "de la Gironde", "du Nord",
-                "de la Seine-Saint-Denis", "du Finistère", "de la Haute-Garonne", "de Mayotte")
-NAMES = (("Marie", "DUPONT", "Madame la Présidente"), ("Jean", "MARTIN", "Monsieur le Président"),
-         ("Chloé", "BERNARD", "Madame la Présidente"), ("Luc", "PETIT", "Monsieur le Président"))
+DEPARTEMENTS = (
+    "de l’Ain",
+    "de l’Aisne",
+    "des Bouches-du-Rhône",
+    "de la Gironde",
+    "du Nord",
+    "de la Seine-Saint-Denis",
+    "du Finistère",
+    "de la Haute-Garonne",
+    "de Mayotte",
+)
+NAMES = (
+    ("Marie", "DUPONT", "Madame la Présidente"),
+    ("Jean", "MARTIN", "Monsieur le Président"),
+    ("Chloé", "BERNARD", "Madame la Présidente"),
+    ("Luc", "PETIT", "Monsieur le Président"),
+)
 
 # Each paragraph: runs of (str.format text, bold, italic). 24 paragraphs, ≈ 5.6 KB once filled.
-_SENTENCE = ("Les professionnels du secteur social et médico-social {dep} ont assuré, pendant "
-             "la crise, des missions de soins et d’accompagnement\u202f; ")
-PARAGRAPHS = [
-    (("Vous avez été récemment ", False, False), ("{elu}", True, False),
-     (" à la présidence du conseil départemental {dep}, ", False, False),
-     ("et nous vous en félicitons", False, True), (".", False, False)),
-] + [
-    ((f"{_SENTENCE}leur nombre atteint {{salaries}} salariés, pour {{etablissements}} "
-      f"établissements et services (point {n}).", False, False),)
-    for n in range(2, 24)
-] + [
-    (("Le coût d’une revalorisation est estimé à ", False, False), ("{cout}", True, False),
-     (" pour le département, soit {part} de son budget d’action sociale.", False, False)),
-]
-SIGNATORIES = (Signatory("Jeanne MARTIN", "Présidente", "Fédération exemple"),
-               Signatory("Paul DURAND", "Président", "Union des associations exemple"),
-               Signatory("Amina BENALI", "Directrice générale", "Réseau exemple"))
+_SENTENCE = (
+    "Les professionnels du secteur social et médico-social {dep} ont assuré, pendant "
+    "la crise, des missions de soins et d’accompagnement\u202f; "
+)
+PARAGRAPHS = (
+    [
+        (
+            ("Vous avez été récemment ", False, False),
+            ("{elu}", True, False),
+            (" à la présidence du conseil départemental {dep}, ", False, False),
+            ("et nous vous en félicitons", False, True),
+            (".", False, False),
+        ),
+    ]
+    + [
+        (
+            (
+                f"{_SENTENCE}leur nombre atteint {{salaries}} salariés, pour {{etablissements}} "
+                f"établissements et services (point {n}).",
+                False,
+                False,
+            ),
+        )
+        for n in range(2, 24)
+    ]
+    + [
+        (
+            ("Le coût d’une revalorisation est estimé à ", False, False),
+            ("{cout}", True, False),
+            (" pour le département, soit {part} de son budget d’action sociale.", False, False),
+        ),
+    ]
+)
+SIGNATORIES = (
+    Signatory("Jeanne MARTIN", "Présidente", "Fédération exemple"),
+    Signatory("Paul DURAND", "Président", "Union des associations exemple"),
+    Signatory("Amina BENALI", "Directrice générale", "Réseau exemple"),
+)
 SENDER = ("Fédération exemple", "12 rue de l’Exemple", "75000 PARIS")
 CLOSING = "Nous vous prions d’agréer, {appel_court}, l’expression de notre haute considération."
 OBJET = "Conséquences du Ségur de la santé – attractivité des métiers"
@@ -81,12 +115,29 @@ def context(i: int) -> dict[str, str]:
 def make_letter(i: int) -> Letter:
     """Return the synthetic letter for recipient ``i``, built directly as a Letter value."""
     ctx = context(i)
-    body = tuple(Paragraph(tuple(Run(text.format(**ctx), bold, italic)
-                                 for text, bold, italic in runs)) for runs in PARAGRAPHS)
-    return Letter(str(i), OBJET, ctx["appel"], body, CLOSING.format(**ctx), SIGNATORIES, SENDER,
-                  (ctx["ligne_dep"], ctx["nom_complet"], ctx["titre"][:38],
-                   "1 ESPLANADE DE L EXEMPLE", ctx["cp_ville"]),
-                  ctx["lieu_date"], "", "")
+    body = tuple(
+        Paragraph(tuple(Run(text.format(**ctx), bold, italic) for text, bold, italic in runs))
+        for runs in PARAGRAPHS
+    )
+    return Letter(
+        str(i),
+        OBJET,
+        ctx["appel"],
+        body,
+        CLOSING.format(**ctx),
+        SIGNATORIES,
+        SENDER,
+        (
+            ctx["ligne_dep"],
+            ctx["nom_complet"],
+            ctx["titre"][:38],
+            "1 ESPLANADE DE L EXEMPLE",
+            ctx["cp_ville"],
+        ),
+        ctx["lieu_date"],
+        "",
+        "",
+    )
 
 
 def _jinja(text: str) -> str:
@@ -110,8 +161,16 @@ def build_docxtpl_template(path: Path) -> None:
                 run.add_break()
 
     lines("sender", SENDER)
-    lines("address", ["{{ ligne_dep }}", "{{ nom_complet }}", "{{ titre[:38] }}",
-                      "1 ESPLANADE DE L EXEMPLE", "{{ cp_ville }}"])
+    lines(
+        "address",
+        [
+            "{{ ligne_dep }}",
+            "{{ nom_complet }}",
+            "{{ titre[:38] }}",
+            "1 ESPLANADE DE L EXEMPLE",
+            "{{ cp_ville }}",
+        ],
+    )
     lines("place_date", ["{{ lieu_date }}"])
     objet = document.add_paragraph(style=STYLE_NAMES["objet"])
     objet.add_run("Objet\u00a0:").bold = True
@@ -206,8 +265,12 @@ def child(approach: str, n: int, level: int) -> None:
 
 def measure(approach: str, n: int, level: int = 6) -> dict:
     """Run ``child`` in a fresh interpreter and return its figures."""
-    out = subprocess.run([sys.executable, __file__, "--child", approach, str(n), str(level)],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", approach, str(n), str(level)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     result = json.loads(out.strip().splitlines()[-1])
     result["ms"] = result["cpu"] / n * 1000
     result["per_s"] = n / result["wall"]
@@ -227,10 +290,14 @@ def main() -> None:
         return
     letter = make_letter(0)
     text_bytes = sum(len("\n".join(b).encode()) for b in letter.blocks())
-    print(f"lettre : {len(letter.body)} paragraphes, {text_bytes} octets de texte ; "
-          f"docxtpl même texte : {check_equivalent()}")
-    print(f"{'approche':<18}{'N':>7}{'ms CPU/lettre':>15}{'lettres/s':>11}{'RSS max Mo':>12}"
-          f"{'Ko/lettre':>11}{'prép. ms':>10}")
+    print(
+        f"lettre : {len(letter.body)} paragraphes, {text_bytes} octets de texte ; "
+        f"docxtpl même texte : {check_equivalent()}"
+    )
+    print(
+        f"{'approche':<18}{'N':>7}{'ms CPU/lettre':>15}{'lettres/s':>11}{'RSS max Mo':>12}"
+        f"{'Ko/lettre':>11}{'prép. ms':>10}"
+    )
     results: dict[tuple, dict] = {}
     sizes = [int(s) for s in args.sizes.split(",")]
     for level in (int(v) for v in args.levels.split(",")):
@@ -243,13 +310,18 @@ def main() -> None:
         for level in (int(v) for v in args.levels.split(",")):
             mine = results.get(("writer", level, n))
             if mine:
-                print(f"  ratio à N={n}, z{level} : {r['ms'] / mine['ms']:.1f}× moins de CPU, "
-                      f"{mine['per_s'] / r['per_s']:.1f}× plus de lettres/s")
+                print(
+                    f"  ratio à N={n}, z{level} : {r['ms'] / mine['ms']:.1f}× moins de CPU, "
+                    f"{mine['per_s'] / r['per_s']:.1f}× plus de lettres/s"
+                )
 
 
 def _row(name: str, r: dict) -> None:
-    print(f"{name:<18}{r['n']:>7}{r['ms']:>15.3f}{r['per_s']:>11.0f}{r['rss_mb']:>12.1f}"
-          f"{r['bytes'] / 1024:>11.1f}{r['setup_ms']:>10.1f}", flush=True)
+    print(
+        f"{name:<18}{r['n']:>7}{r['ms']:>15.3f}{r['per_s']:>11.0f}{r['rss_mb']:>12.1f}"
+        f"{r['bytes'] / 1024:>11.1f}{r['setup_ms']:>10.1f}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

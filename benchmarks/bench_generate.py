@@ -58,7 +58,18 @@ sys.path.insert(0, str(ROOT))
 TEMPLATES = ROOT / "templates"
 LETTERHEAD = TEMPLATES / "papier_en_tete.docx"
 LETTER_DATE = date(2021, 7, 1)
-HEADER = ["id", "civilite", "prenom", "nom", "fonction", "departement", "adresse", "code_postal", "ville", "email"]
+HEADER = [
+    "id",
+    "civilite",
+    "prenom",
+    "nom",
+    "fonction",
+    "departement",
+    "adresse",
+    "code_postal",
+    "ville",
+    "email",
+]
 FIGURES = ("etablissements", "salaries", "salaries_non_revalorises", "postes_vacants")
 PRENOMS = ("Claire", "Paul", "Dominique", "Sophie", "Jean-Michel", "Chloé", "Luc", "Anne-Laure")
 NOMS = ("MARTIN", "LEFEBVRE", "ROUSSEL", "DUCASSE", "BERNARD", "PETIT", "D'ORNANO", "LE GALL")
@@ -66,6 +77,7 @@ CIVILITES = ("Madame", "Monsieur", "")
 
 
 # --------------------------------------------------------------------------- data
+
 
 def write_data(folder: Path, n: int) -> tuple[Path, Path]:
     """Write N recipients and the figures of every territory as CSV; return both paths."""
@@ -78,10 +90,23 @@ def write_data(folder: Path, n: int) -> tuple[Path, Path]:
         handle.write(";".join(HEADER) + "\n")
         for i in range(n):
             code = codes[i % len(codes)]
-            handle.write(";".join([
-                f"r{i:05d}", CIVILITES[i % 3], PRENOMS[i % len(PRENOMS)], f"{NOMS[i % len(NOMS)]}{i}",
-                "president_cd", code, "Hôtel du Département / 1 place de la République",
-                f"{10000 + i % 89999:05d}", "Chef-Lieu Cedex", f"elu{i}@exemple.fr"]) + "\n")
+            handle.write(
+                ";".join(
+                    [
+                        f"r{i:05d}",
+                        CIVILITES[i % 3],
+                        PRENOMS[i % len(PRENOMS)],
+                        f"{NOMS[i % len(NOMS)]}{i}",
+                        "president_cd",
+                        code,
+                        "Hôtel du Département / 1 place de la République",
+                        f"{10000 + i % 89999:05d}",
+                        "Chef-Lieu Cedex",
+                        f"elu{i}@exemple.fr",
+                    ]
+                )
+                + "\n"
+            )
     with open(figures, "w", encoding="utf-8", newline="") as handle:
         handle.write(";".join(("departement",) + FIGURES) + "\n")
         for k, code in enumerate(codes):
@@ -108,7 +133,7 @@ def _session_rss_kb(sid: int, cpu: dict[int, tuple[float, float]] | None = None)
         try:
             with open(f"/proc/{entry}/stat", "rb") as handle:
                 stat = handle.read()
-            fields = stat[stat.rindex(b")") + 2:].split()
+            fields = stat[stat.rindex(b")") + 2 :].split()
             if int(fields[3]) != sid:  # field 6, session
                 continue
             if cpu is not None:  # fields 14 and 15: utime, stime in clock ticks
@@ -127,8 +152,9 @@ def measure(command: list[str]) -> dict:
     """Run ``command`` in a new session; return wall, children CPU, peak RSS (sampled and ru_maxrss)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, cwd=ROOT, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     peak_one = peak_sum = peak_main = 0
     cpu_seen: dict[int, tuple[float, float]] = {}
     done = threading.Event()
@@ -158,16 +184,40 @@ def measure(command: list[str]) -> dict:
     sampled_system = sum(s for _, s in cpu_seen.values())
     if sampled_user + sampled_system > user + system:
         user, system = sampled_user, sampled_system
-    return {"wall": wall, "cpu": user + system, "user": user, "sys": system, "rss_one_mb": peak_one / 1024, "rss_sum_mb": peak_sum / 1024,
-            "rss_main_mb": peak_main / 1024,
-            "ru_maxrss_mb": after.ru_maxrss / 1024, "stdout": out.decode()}
+    return {
+        "wall": wall,
+        "cpu": user + system,
+        "user": user,
+        "sys": system,
+        "rss_one_mb": peak_one / 1024,
+        "rss_sum_mb": peak_sum / 1024,
+        "rss_main_mb": peak_main / 1024,
+        "ru_maxrss_mb": after.ru_maxrss / 1024,
+        "stdout": out.decode(),
+    }
 
 
 def run_lettergen(folder: Path, recipients: Path, figures: Path, n: int) -> dict:
     out = folder / f"out-lettergen-{n}"
     shutil.rmtree(out, ignore_errors=True)
-    result = measure([sys.executable, "-m", "lettergen", "generate", "-r", str(recipients), "-f", str(figures),
-                      "-o", str(out), "--date", LETTER_DATE.isoformat(), "--jobs", "2"])
+    result = measure(
+        [
+            sys.executable,
+            "-m",
+            "lettergen",
+            "generate",
+            "-r",
+            str(recipients),
+            "-f",
+            str(figures),
+            "-o",
+            str(out),
+            "--date",
+            LETTER_DATE.isoformat(),
+            "--jobs",
+            "2",
+        ]
+    )
     written = len(list(out.glob("*.docx")))
     if written != n:
         raise SystemExit(f"lettergen wrote {written} letters, expected {n}")
@@ -177,6 +227,7 @@ def run_lettergen(folder: Path, recipients: Path, figures: Path, n: int) -> dict
 
 # --------------------------------------------------------------------------- docxtpl
 
+
 def docxtpl_context(recipient) -> dict[str, str]:
     """The per-recipient values, formatted with lettergen.french as the template's filters do."""
     from lettergen import french
@@ -185,18 +236,31 @@ def docxtpl_context(recipient) -> dict[str, str]:
     territory = french.territory(recipient.departement)
     forms = french.office_forms(recipient.fonction, recipient.genre, territory, recipient.forme_titre)
     fig = recipient.figures
-    address = french.address_block(recipient.genre, recipient.prenom, recipient.nom.upper(), forms,
-                                   address_institution(recipient.fonction, territory), recipient.adresse,
-                                   recipient.code_postal, recipient.ville)
+    address = french.address_block(
+        recipient.genre,
+        recipient.prenom,
+        recipient.nom.upper(),
+        forms,
+        address_institution(recipient.fonction, territory),
+        recipient.adresse,
+        recipient.code_postal,
+        recipient.ville,
+    )
     values = {
-        "appel": forms.appel, "elu": forms.participe, "titre": forms.titre, "dans": territory.dans,
+        "appel": forms.appel,
+        "elu": forms.participe,
+        "titre": forms.titre,
+        "dans": territory.dans,
         "formule": forms.formule_politesse,
-        "etablissements": french.pluriel(fig["etablissements"], "établissement ou service",
-                                         "établissements et services"),
+        "etablissements": french.pluriel(
+            fig["etablissements"], "établissement ou service", "établissements et services"
+        ),
         "salaries": french.pluriel(fig["salaries"], "salarié"),
-        "non_revalorises": french.pluriel(fig["salaries_non_revalorises"],
-                                          "salarié de nos établissements reste exclu",
-                                          "salariés de nos établissements restent exclus"),
+        "non_revalorises": french.pluriel(
+            fig["salaries_non_revalorises"],
+            "salarié de nos établissements reste exclu",
+            "salariés de nos établissements restent exclus",
+        ),
         "vacants": french.pluriel(fig["postes_vacants"], "poste y est vacant", "postes y sont vacants"),
     }
     values = {key: french.typographie(value) for key, value in values.items()}
@@ -299,8 +363,17 @@ def check_equivalent(template_path: Path, recipients) -> bool:
 def run_docxtpl(folder: Path, template_path: Path, recipients: Path, figures: Path, n: int) -> dict:
     out = folder / f"out-docxtpl-{n}"
     shutil.rmtree(out, ignore_errors=True)
-    result = measure([sys.executable, __file__, "--docxtpl-child", str(template_path), str(recipients),
-                      str(figures), str(out)])
+    result = measure(
+        [
+            sys.executable,
+            __file__,
+            "--docxtpl-child",
+            str(template_path),
+            str(recipients),
+            str(figures),
+            str(out),
+        ]
+    )
     written = len(list(out.glob("*.docx")))
     if written != n:
         raise SystemExit(f"docxtpl wrote {written} letters, expected {n}")
@@ -310,12 +383,17 @@ def run_docxtpl(folder: Path, template_path: Path, recipients: Path, figures: Pa
 
 # --------------------------------------------------------------------------- report
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="N = 100 and 1,000 only")
-    parser.add_argument("--work-dir", type=Path, default=None,
-                        help="where the data and the letters go (default: a new folder in the system's temporary "
-                             "folder); file creation costs differ a lot between file systems")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="where the data and the letters go (default: a new folder in the system's temporary "
+        "folder); file creation costs differ a lot between file systems",
+    )
     parser.add_argument("--docxtpl-child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.docxtpl_child:
@@ -335,8 +413,11 @@ def main() -> None:
         template_path = folder / "segur_docxtpl.docx"
         build_docxtpl_template(template_path, sample[0])
         equivalent = check_equivalent(template_path, sample[1:])
-        print(f"docxtpl template: {len(lettergen_blocks(sample[0]))} paragraphs; "
-              f"same text as lettergen for 5 other recipients: {equivalent}", flush=True)
+        print(
+            f"docxtpl template: {len(lettergen_blocks(sample[0]))} paragraphs; "
+            f"same text as lettergen for 5 other recipients: {equivalent}",
+            flush=True,
+        )
         results: dict[tuple[str, int], dict] = {}
         for n in sizes:
             data_dir = folder / f"data-{n}"
@@ -344,36 +425,48 @@ def main() -> None:
             recipients, figures = write_data(data_dir, n)
             results["lettergen", n] = _report("lettergen", n, run_lettergen(folder, recipients, figures, n))
             if n in docxtpl_sizes:
-                results["docxtpl", n] = _report("docxtpl", n,
-                                                run_docxtpl(folder, template_path, recipients, figures, n))
+                results["docxtpl", n] = _report(
+                    "docxtpl", n, run_docxtpl(folder, template_path, recipients, figures, n)
+                )
     print()
-    print("| approach (2 processes) | N | wall s | letters/s | CPU ms/letter (user + sys) "
-          "| peak RSS, largest process (MB) | peak RSS, sum of tree (MB) |")
+    print(
+        "| approach (2 processes) | N | wall s | letters/s | CPU ms/letter (user + sys) "
+        "| peak RSS, largest process (MB) | peak RSS, sum of tree (MB) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for (name, n), r in results.items():
-        print(f"| {name} | {n:,} | {r['wall']:.2f} | {n / r['wall']:,.0f} | {r['cpu'] / n * 1000:.2f} "
-              f"({r['user'] / n * 1000:.2f} + {r['sys'] / n * 1000:.2f}) "
-              f"| {r['rss_one_mb']:.0f} | {r['rss_sum_mb']:.0f} |")
+        print(
+            f"| {name} | {n:,} | {r['wall']:.2f} | {n / r['wall']:,.0f} | {r['cpu'] / n * 1000:.2f} "
+            f"({r['user'] / n * 1000:.2f} + {r['sys'] / n * 1000:.2f}) "
+            f"| {r['rss_one_mb']:.0f} | {r['rss_sum_mb']:.0f} |"
+        )
     print()
     for n in docxtpl_sizes:
         if ("lettergen", n) in results and ("docxtpl", n) in results:
             ours, theirs = results["lettergen", n], results["docxtpl", n]
-            print(f"N = {n:,}: lettergen / docxtpl letters/s = {theirs['wall'] / ours['wall']:.1f}x, "
-                  f"CPU per letter = {theirs['cpu'] / ours['cpu']:.1f}x less")
+            print(
+                f"N = {n:,}: lettergen / docxtpl letters/s = {theirs['wall'] / ours['wall']:.1f}x, "
+                f"CPU per letter = {theirs['cpu'] / ours['cpu']:.1f}x less"
+            )
     biggest = max(sizes)
     if biggest > max(docxtpl_sizes):
         ours, theirs = results["lettergen", biggest], results["docxtpl", max(docxtpl_sizes)]
         n_ours, n_theirs = biggest, max(docxtpl_sizes)
-        print(f"Steady state (lettergen N = {n_ours:,}, start-up amortised; docxtpl N = {n_theirs:,}): "
-              f"letters/s {n_ours / ours['wall'] / (n_theirs / theirs['wall']):.1f}x, CPU per letter "
-              f"{theirs['cpu'] / n_theirs / (ours['cpu'] / n_ours):.1f}x less")
+        print(
+            f"Steady state (lettergen N = {n_ours:,}, start-up amortised; docxtpl N = {n_theirs:,}): "
+            f"letters/s {n_ours / ours['wall'] / (n_theirs / theirs['wall']):.1f}x, CPU per letter "
+            f"{theirs['cpu'] / n_theirs / (ours['cpu'] / n_ours):.1f}x less"
+        )
 
 
 def _report(name: str, n: int, r: dict) -> dict:
-    print(f"{name:9} N={n:>6,}: wall {r['wall']:7.2f} s, {n / r['wall']:8,.0f} letters/s, "
-          f"CPU {r['cpu'] / n * 1000:6.2f} ms/letter ({r['user'] / n * 1000:.2f} user + "
-          f"{r['sys'] / n * 1000:.2f} sys), peak RSS {r['rss_one_mb']:.0f} MB largest process, "
-          f"{r['rss_sum_mb']:.0f} MB tree, {r['rss_main_mb']:.0f} MB main process (ru_maxrss {r['ru_maxrss_mb']:.0f} MB)", flush=True)
+    print(
+        f"{name:9} N={n:>6,}: wall {r['wall']:7.2f} s, {n / r['wall']:8,.0f} letters/s, "
+        f"CPU {r['cpu'] / n * 1000:6.2f} ms/letter ({r['user'] / n * 1000:.2f} user + "
+        f"{r['sys'] / n * 1000:.2f} sys), peak RSS {r['rss_one_mb']:.0f} MB largest process, "
+        f"{r['rss_sum_mb']:.0f} MB tree, {r['rss_main_mb']:.0f} MB main process (ru_maxrss {r['ru_maxrss_mb']:.0f} MB)",
+        flush=True,
+    )
     return r
 
 

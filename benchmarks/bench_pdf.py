@@ -95,7 +95,7 @@ class TreeMemory:
             self.peak = max(self.peak, self._tree_rss())
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> "TreeMemory":
+    def __enter__(self) -> TreeMemory:
         self.peak = self._tree_rss()
         self._thread.start()
         return self
@@ -111,8 +111,12 @@ def naive(soffice: str, letters: list[Path], out: Path, profile: Path) -> float:
     uri = f"-env:UserInstallation={profile.as_uri()}"
     started = time.perf_counter()
     for letter in letters:
-        subprocess.run([soffice, uri, "--headless", "--convert-to", "pdf", "--outdir", str(out),
-                        str(letter)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [soffice, uri, "--headless", "--convert-to", "pdf", "--outdir", str(out), str(letter)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     elapsed = time.perf_counter() - started
     missing = [p for p in letters if not (out / (p.stem + ".pdf")).exists()]
     assert not missing, missing[:3]
@@ -132,14 +136,23 @@ def mb(n: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument("--sample", type=int, default=20,
-                        help="naive runs on at most this many letters, then extrapolates")
-    parser.add_argument("--naive-full-up-to", type=int, default=100,
-                        help="sizes up to this run the naive pipeline on every letter")
+    parser.add_argument(
+        "--sample", type=int, default=20, help="naive runs on at most this many letters, then extrapolates"
+    )
+    parser.add_argument(
+        "--naive-full-up-to",
+        type=int,
+        default=100,
+        help="sizes up to this run the naive pipeline on every letter",
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--batch-size", type=int, default=None)
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="alternate the two approaches this many times, keep each one's best")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate the two approaches this many times, keep each one's best",
+    )
     args = parser.parse_args()
 
     soffice = find_soffice()
@@ -150,10 +163,11 @@ def main() -> None:
         profile = root / "naive-profile"
         warm = root / "warm"
         naive(soffice, [model], warm, profile)  # first start of a profile, not timed
-        print(f"cores: {os.cpu_count()}, jobs: {args.jobs}, "
-              f"batch size: {args.batch_size or 'default'}; LibreOffice: {soffice}")
-        print(f"{'letters':>8} {'approach':<34} {'seconds':>8} {'letters/s':>10} "
-              f"{'peak tree RSS':>14}")
+        print(
+            f"cores: {os.cpu_count()}, jobs: {args.jobs}, "
+            f"batch size: {args.batch_size or 'default'}; LibreOffice: {soffice}"
+        )
+        print(f"{'letters':>8} {'approach':<34} {'seconds':>8} {'letters/s':>10} {'peak tree RSS':>14}")
         for size in args.sizes:
             src = root / f"docx-{size}"
             src.mkdir()
@@ -175,8 +189,7 @@ def main() -> None:
                 cpu_before = children_cpu()
                 with TreeMemory() as mem:
                     started = time.perf_counter()
-                    report = convert_to_pdf(letters, root / f"pdf-{size}-{r}", jobs=args.jobs,
-                                            **kwargs)
+                    report = convert_to_pdf(letters, root / f"pdf-{size}-{r}", jobs=args.jobs, **kwargs)
                     batched_runs.append(time.perf_counter() - started)
                 cpu["batched"].append((children_cpu() - cpu_before) / size)
                 assert report.ok and len(report.converted) == size, report.failures[:3]
@@ -200,19 +213,28 @@ def main() -> None:
             per_letter = min(naive_runs) / len(sample)
             naive_total = per_letter * size
             best = f"best of {args.rounds}" if args.rounds > 1 else "1 run"
-            print(f"{size:>8} {'convert_to_pdf (batched workers)':<34} {batched:>8.2f} "
-                  f"{size / batched:>10.1f} {mb(batched_peak):>14}   {best}: "
-                  + ", ".join(f"{t:.2f}" for t in batched_runs))
-            label = ("naive, one soffice per letter" if len(sample) == size
-                     else f"naive, extrapolated from {len(sample)}")
-            print(f"{size:>8} {label:<34} {naive_total:>8.2f} {1 / per_letter:>10.1f} "
-                  f"{mb(naive_peak):>14}   {best}: "
-                  + ", ".join(f"{t / len(sample) * size:.2f}" for t in naive_runs))
+            print(
+                f"{size:>8} {'convert_to_pdf (batched workers)':<34} {batched:>8.2f} "
+                f"{size / batched:>10.1f} {mb(batched_peak):>14}   {best}: "
+                + ", ".join(f"{t:.2f}" for t in batched_runs)
+            )
+            label = (
+                "naive, one soffice per letter"
+                if len(sample) == size
+                else f"naive, extrapolated from {len(sample)}"
+            )
+            print(
+                f"{size:>8} {label:<34} {naive_total:>8.2f} {1 / per_letter:>10.1f} "
+                f"{mb(naive_peak):>14}   {best}: "
+                + ", ".join(f"{t / len(sample) * size:.2f}" for t in naive_runs)
+            )
             cpu_b, cpu_n = min(cpu["batched"]), min(cpu["naive"])
-            print(f"{size:>8} speed-up: {naive_total / batched:.1f}x wall clock "
-                  f"(retried {report.retried}, killed {report.killed}); "
-                  f"LibreOffice CPU per letter: {cpu_b * 1000:.0f} ms batched, "
-                  f"{cpu_n * 1000:.0f} ms naive ({cpu_n / cpu_b:.1f}x less CPU)")
+            print(
+                f"{size:>8} speed-up: {naive_total / batched:.1f}x wall clock "
+                f"(retried {report.retried}, killed {report.killed}); "
+                f"LibreOffice CPU per letter: {cpu_b * 1000:.0f} ms batched, "
+                f"{cpu_n * 1000:.0f} ms naive ({cpu_n / cpu_b:.1f}x less CPU)"
+            )
             shutil.rmtree(src)
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"largest single child process (ru_maxrss): {children / 1024:.0f} MB")

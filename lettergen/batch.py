@@ -14,11 +14,11 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 from lettergen import __version__
 from lettergen.errors import InvalidInput, LettergenError, Problem
@@ -30,8 +30,8 @@ from lettergen.manifest import (
     load_previous,
     write_manifest,
 )
-from lettergen.read.records import ReadResult, Recipient
 from lettergen.read.recipients import read_recipients
+from lettergen.read.records import ReadResult, Recipient
 from lettergen.template.render import LetterTemplate, check_template, load_template, render_letter
 
 MERGED_NAME = "lettres-a-imprimer.pdf"
@@ -113,8 +113,13 @@ def load_campaign(sources: Sources, render_check: bool = True) -> Campaign:
         known = {r.id for r in recipients}
         for wanted in sources.only:
             if wanted not in known:
-                problems.append(Problem(str(sources.recipients), None,
-                                        f"destinataire « {wanted} » introuvable (option --only/--recipient)"))
+                problems.append(
+                    Problem(
+                        str(sources.recipients),
+                        None,
+                        f"destinataire « {wanted} » introuvable (option --only/--recipient)",
+                    )
+                )
         wanted_ids = set(sources.only)
         recipients = [r for r in recipients if r.id in wanted_ids]
     try:
@@ -130,17 +135,20 @@ def render_one(campaign: Campaign, recipient_id: str) -> Letter:
     """Return one recipient's letter (for ``preview``)."""
     for recipient in campaign.recipients:
         if recipient.id == recipient_id:
-            return render_letter(campaign.template, recipient, campaign.sources.letter_date,
-                                 campaign.data.figure_names)
-    raise InvalidInput([Problem(str(campaign.sources.recipients), None,
-                                f"destinataire « {recipient_id} » introuvable")])
+            return render_letter(
+                campaign.template, recipient, campaign.sources.letter_date, campaign.data.figure_names
+            )
+    raise InvalidInput(
+        [Problem(str(campaign.sources.recipients), None, f"destinataire « {recipient_id} » introuvable")]
+    )
 
 
 def run_fingerprint(sources: Sources) -> str:
     """Hash everything shared by all letters of a run: templates, letterhead, date, version."""
     digest = hashlib.sha256(f"lettergen {__version__}\n{sources.letter_date.isoformat()}\n".encode())
-    template_files = sorted(p for p in Path(sources.templates_dir).rglob("*")
-                            if p.is_file() and p.suffix in _TEMPLATE_SUFFIXES)
+    template_files = sorted(
+        p for p in Path(sources.templates_dir).rglob("*") if p.is_file() and p.suffix in _TEMPLATE_SUFFIXES
+    )
     explicit = Path(sources.template)
     if explicit.is_file():
         template_files.append(explicit)
@@ -158,7 +166,7 @@ def letter_fingerprint(run: str, recipient: Recipient) -> str:
 
 # --- worker processes -------------------------------------------------------------------
 
-_maker: "_LetterMaker | None" = None
+_maker: _LetterMaker | None = None
 
 
 class _LetterMaker:
@@ -249,8 +257,10 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 # --- the run ----------------------------------------------------------------------------
 
-def generate(campaign: Campaign, options: GenerateOptions,
-             progress: Callable[[int], None] | None = None) -> GenerateReport:
+
+def generate(
+    campaign: Campaign, options: GenerateOptions, progress: Callable[[int], None] | None = None
+) -> GenerateReport:
     """Write every letter of ``campaign``; return what was done.
 
     Every letter to write is rendered once before anything is written, in the
@@ -268,7 +278,9 @@ def generate(campaign: Campaign, options: GenerateOptions,
 
         find_soffice()  # fail at once, before any DOCX, when LibreOffice is missing
     rows, todo = _plan(campaign, formats, out_dir, options.force, report)
-    workers = _Workers(campaign.sources, campaign.data.figure_names, options.jobs, len(todo)) if todo else None
+    workers = (
+        _Workers(campaign.sources, campaign.data.figure_names, options.jobs, len(todo)) if todo else None
+    )
     try:
         invalid = _validate_all(workers, todo) if todo else {}
         if invalid and not options.skip_invalid:
@@ -295,8 +307,9 @@ def generate(campaign: Campaign, options: GenerateOptions,
     return report
 
 
-def _plan(campaign: Campaign, formats: tuple[str, ...], out_dir: Path, force: bool,
-          report: GenerateReport) -> tuple[list[ManifestRow], list[tuple[Recipient, str]]]:
+def _plan(
+    campaign: Campaign, formats: tuple[str, ...], out_dir: Path, force: bool, report: GenerateReport
+) -> tuple[list[ManifestRow], list[tuple[Recipient, str]]]:
     """Split the letters into those already up to date and those to (re)do."""
     run = run_fingerprint(campaign.sources)
     previous = {} if force else load_previous(out_dir)
@@ -324,9 +337,16 @@ def _validate_all(workers: _Workers, todo: list[tuple[Recipient, str]]) -> dict[
     return problems
 
 
-def _write_all(workers: _Workers | None, campaign: Campaign, rows: list[ManifestRow],
-               todo: list[tuple[Recipient, str]], formats: tuple[str, ...], options: GenerateOptions,
-               report: GenerateReport, progress: Callable[[int], None] | None) -> None:
+def _write_all(
+    workers: _Workers | None,
+    campaign: Campaign,
+    rows: list[ManifestRow],
+    todo: list[tuple[Recipient, str]],
+    formats: tuple[str, ...],
+    options: GenerateOptions,
+    report: GenerateReport,
+    progress: Callable[[int], None] | None,
+) -> None:
     out_dir = options.out_dir
     by_id = {row.id: row for row in rows}
     journal = Journal(out_dir)
@@ -335,8 +355,9 @@ def _write_all(workers: _Workers | None, campaign: Campaign, rows: list[Manifest
         docx_dir = out_dir if keep_docx else Path(tempfile.mkdtemp(prefix=".lettergen-docx-", dir=out_dir))
         docx_names = _write_docx(workers, todo, docx_dir, by_id, journal, report, progress, keep_docx)
         if "pdf" in formats:
-            _write_pdf(docx_names, docx_dir, options, campaign.sources.letter_date, by_id, journal, report,
-                       progress)
+            _write_pdf(
+                docx_names, docx_dir, options, campaign.sources.letter_date, by_id, journal, report, progress
+            )
         if not keep_docx:
             shutil.rmtree(docx_dir, ignore_errors=True)
         write_manifest(out_dir, [row for row in rows if all(kind in row.files for kind in formats)])
@@ -345,15 +366,23 @@ def _write_all(workers: _Workers | None, campaign: Campaign, rows: list[Manifest
         journal.close()
 
 
-def _write_docx(workers: _Workers | None, todo: list[tuple[Recipient, str]], docx_dir: Path,
-                by_id: dict[str, ManifestRow], journal: Journal, report: GenerateReport,
-                progress: Callable[[int], None] | None, keep_docx: bool) -> dict[str, str]:
+def _write_docx(
+    workers: _Workers | None,
+    todo: list[tuple[Recipient, str]],
+    docx_dir: Path,
+    by_id: dict[str, ManifestRow],
+    journal: Journal,
+    report: GenerateReport,
+    progress: Callable[[int], None] | None,
+    keep_docx: bool,
+) -> dict[str, str]:
     """Write the DOCX letters still to do; return every letter's DOCX file name."""
     docx_names = {row.id: row.files["docx"][0] for row in by_id.values() if "docx" in row.files}
     recipients = {recipient.id: recipient for recipient, _ in todo}
-    work = [(recipient, str(docx_dir)) for recipient, _ in todo
-            if not (keep_docx and recipient.id in docx_names)]
-    for letter_id, name, digest, error in (workers.map(_write, work) if work else ()):
+    work = [
+        (recipient, str(docx_dir)) for recipient, _ in todo if not (keep_docx and recipient.id in docx_names)
+    ]
+    for letter_id, name, digest, error in workers.map(_write, work) if work else ():
         if error:
             recipient = recipients[letter_id]
             report.skipped.append(Problem(recipient.source, recipient.line or None, error))
@@ -370,16 +399,26 @@ def _write_docx(workers: _Workers | None, todo: list[tuple[Recipient, str]], doc
     return docx_names
 
 
-def _write_pdf(docx_names: dict[str, str], docx_dir: Path, options: GenerateOptions, letter_date: date,
-               by_id: dict[str, ManifestRow], journal: Journal, report: GenerateReport,
-               progress: Callable[[int], None] | None) -> None:
+def _write_pdf(
+    docx_names: dict[str, str],
+    docx_dir: Path,
+    options: GenerateOptions,
+    letter_date: date,
+    by_id: dict[str, ManifestRow],
+    journal: Journal,
+    report: GenerateReport,
+    progress: Callable[[int], None] | None,
+) -> None:
     """Convert the DOCX letters that have no up-to-date PDF, journaling each PDF as it lands."""
     from lettergen.manifest import sha256_file
     from lettergen.writers.pdf import convert_to_pdf
 
     out_dir = options.out_dir
-    wanted = {(docx_dir / name).absolute(): by_id[letter_id] for letter_id, name in docx_names.items()
-              if letter_id in by_id and "pdf" not in by_id[letter_id].files}
+    wanted = {
+        (docx_dir / name).absolute(): by_id[letter_id]
+        for letter_id, name in docx_names.items()
+        if letter_id in by_id and "pdf" not in by_id[letter_id].files
+    }
     for docx_path in wanted:  # a stale PDF must never pass for a fresh one
         (out_dir / f"{docx_path.stem}.pdf").unlink(missing_ok=True)
 
@@ -394,11 +433,13 @@ def _write_pdf(docx_names: dict[str, str], docx_dir: Path, options: GenerateOpti
             progress(1)
 
     # The letter's date stamps the PDF, so the same inputs give the same PDF bytes.
-    stamp = datetime.combine(letter_date, datetime.min.time(), timezone.utc)
+    stamp = datetime.combine(letter_date, datetime.min.time(), UTC)
     conversion = convert_to_pdf(list(wanted), out_dir, jobs=options.jobs, on_done=done, creation_date=stamp)
     for failure in conversion.failures:
         row = wanted[Path(failure.path).absolute()]
-        report.failures.append(Problem(None, None, f"{row.id} : conversion en PDF impossible : {failure.message}"))
+        report.failures.append(
+            Problem(None, None, f"{row.id} : conversion en PDF impossible : {failure.message}")
+        )
 
 
 def _remove_stale_temporaries(out_dir: Path) -> None:

@@ -52,21 +52,50 @@ def _parse_ids(ctx: click.Context, param: click.Parameter, value: str | None) ->
 def data_options(function):
     """Options shared by ``generate``, ``preview`` and ``check``."""
     options = [
-        click.option("-t", "--template", "template", default=DEFAULT_TEMPLATE, show_default=True,
-                     help="Nom d'un modèle ou variante de templates/ (segur, relance…) ou chemin d'un fichier .j2."),
-        click.option("-r", "--recipients", "recipients", type=click.Path(path_type=Path),
-                     help="Fichier des destinataires (CSV ou XLSX). Défaut : recipients/exemple.csv."),
-        click.option("-f", "--figures", "figures", type=click.Path(path_type=Path),
-                     help="Fichier des chiffres locaux par département (CSV ou XLSX)."),
+        click.option(
+            "-t",
+            "--template",
+            "template",
+            default=DEFAULT_TEMPLATE,
+            show_default=True,
+            help="Nom d'un modèle ou variante de templates/ (segur, relance…) ou chemin d'un fichier .j2.",
+        ),
+        click.option(
+            "-r",
+            "--recipients",
+            "recipients",
+            type=click.Path(path_type=Path),
+            help="Fichier des destinataires (CSV ou XLSX). Défaut : recipients/exemple.csv.",
+        ),
+        click.option(
+            "-f",
+            "--figures",
+            "figures",
+            type=click.Path(path_type=Path),
+            help="Fichier des chiffres locaux par département (CSV ou XLSX).",
+        ),
         click.option("--sheet", "sheet", help="Feuille à lire dans un classeur XLSX (défaut : la première)."),
-        click.option("--date", "letter_date", callback=_parse_date,
-                     help="Date de la lettre, AAAA-MM-JJ (défaut : aujourd'hui)."),
-        click.option("--only", "only", callback=_parse_ids,
-                     help="Seulement ces destinataires : ID[,ID…]."),
-        click.option("--templates-dir", "templates_dir", type=click.Path(path_type=Path),
-                     default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles."),
-        click.option("--papier", "letterhead", type=click.Path(path_type=Path),
-                     help="Papier à en-tête (document Word). Défaut : templates/papier_en_tete.docx."),
+        click.option(
+            "--date",
+            "letter_date",
+            callback=_parse_date,
+            help="Date de la lettre, AAAA-MM-JJ (défaut : aujourd'hui).",
+        ),
+        click.option("--only", "only", callback=_parse_ids, help="Seulement ces destinataires : ID[,ID…]."),
+        click.option(
+            "--templates-dir",
+            "templates_dir",
+            type=click.Path(path_type=Path),
+            default=DEFAULT_TEMPLATES,
+            show_default=True,
+            help="Dossier des modèles.",
+        ),
+        click.option(
+            "--papier",
+            "letterhead",
+            type=click.Path(path_type=Path),
+            help="Papier à en-tête (document Word). Défaut : templates/papier_en_tete.docx.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -80,7 +109,8 @@ def _sources(template, recipients, figures, sheet, letter_date, only, templates_
         if not DEFAULT_RECIPIENTS.exists():
             raise click.UsageError(
                 "aucun fichier de destinataires : indiquez -r FICHIER, ou lancez la commande "
-                "depuis la racine du dépôt pour utiliser la campagne d'exemple")
+                "depuis la racine du dépôt pour utiliser la campagne d'exemple"
+            )
         recipients = DEFAULT_RECIPIENTS
         if figures is None and DEFAULT_FIGURES.exists():
             figures = DEFAULT_FIGURES
@@ -104,25 +134,71 @@ def cli() -> None:
 
 @cli.command()
 @data_options
-@click.option("--format", "formats", multiple=True, type=click.Choice(["docx", "pdf"]),
-              help="Format(s) à écrire ; répétable (défaut : docx).")
-@click.option("-o", "--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"),
-              show_default=True, help="Dossier de sortie.")
-@click.option("--jobs", "jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1,
-              show_default="nombre de cœurs", help="Nombre de processus en parallèle.")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["docx", "pdf"]),
+    help="Format(s) à écrire ; répétable (défaut : docx).",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("out"),
+    show_default=True,
+    help="Dossier de sortie.",
+)
+@click.option(
+    "--jobs",
+    "jobs",
+    type=click.IntRange(min=1),
+    default=os.cpu_count() or 1,
+    show_default="nombre de cœurs",
+    help="Nombre de processus en parallèle.",
+)
 @click.option("--force", is_flag=True, help="Refaire aussi les lettres déjà à jour.")
-@click.option("--merge", is_flag=True, help="Écrire aussi un PDF unique de toutes les lettres, pour l'impression.")
-@click.option("--skip-invalid", is_flag=True,
-              help="Écrire les lettres valides et lister les destinataires ignorés (code de sortie 1).")
+@click.option(
+    "--merge", is_flag=True, help="Écrire aussi un PDF unique de toutes les lettres, pour l'impression."
+)
+@click.option(
+    "--skip-invalid",
+    is_flag=True,
+    help="Écrire les lettres valides et lister les destinataires ignorés (code de sortie 1).",
+)
 @click.option("--dry-run", is_flag=True, help="Lister ce qui serait écrit, sans rien écrire.")
-def generate(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead,
-             formats, out_dir, jobs, force, merge, skip_invalid, dry_run):
+def generate(
+    template,
+    recipients,
+    figures,
+    sheet,
+    letter_date,
+    only,
+    templates_dir,
+    letterhead,
+    formats,
+    out_dir,
+    jobs,
+    force,
+    merge,
+    skip_invalid,
+    dry_run,
+):
     """Écrire une lettre par destinataire dans le dossier de sortie."""
-    from lettergen.batch import GenerateOptions, generate as run, load_campaign
+    from lettergen.batch import GenerateOptions, load_campaign
+    from lettergen.batch import generate as run
 
     sources = _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead)
-    options = GenerateOptions(out_dir=out_dir, formats=tuple(formats) or ("docx",), jobs=jobs,
-                              force=force, merge=merge, skip_invalid=skip_invalid, dry_run=dry_run)
+    options = GenerateOptions(
+        out_dir=out_dir,
+        formats=tuple(formats) or ("docx",),
+        jobs=jobs,
+        force=force,
+        merge=merge,
+        skip_invalid=skip_invalid,
+        dry_run=dry_run,
+    )
     try:
         campaign = load_campaign(sources, render_check=False)
         _warn(campaign.warnings)
@@ -151,11 +227,14 @@ def _progress(total: int):
             elapsed = time.perf_counter() - started
             return f"{done[0] / elapsed:,.0f} lettres/s".replace(",", "\u202f") if elapsed > 0 else ""
 
-        with click.progressbar(length=total, label="Lettres", show_eta=True, show_pos=True,
-                               item_show_func=rate) as progressbar:
+        with click.progressbar(
+            length=total, label="Lettres", show_eta=True, show_pos=True, item_show_func=rate
+        ) as progressbar:
+
             def advance(count: int) -> None:
                 done[0] += count
                 progressbar.update(count, done[0])
+
             yield advance
 
     return bar()
@@ -168,15 +247,19 @@ def _summarise(report, options) -> None:
     if options.dry_run:
         for letter_id in report.planned:
             click.echo(letter_id)
-        click.echo(f"{pluriel(len(report.planned), 'lettre')} à écrire dans {out} (essai : rien n'a été écrit)")
+        click.echo(
+            f"{pluriel(len(report.planned), 'lettre')} à écrire dans {out} (essai : rien n'a été écrit)"
+        )
         return
     line = f"{pluriel(report.written, 'lettre générée', 'lettres générées')} dans {out}"
     if report.written and report.seconds > 0:
         line += f" ({pluriel(round(report.rate), 'lettre/s', 'lettres/s')})"
     click.echo(line)
     if report.up_to_date:
-        click.echo(f"{pluriel(report.up_to_date, 'lettre déjà à jour', 'lettres déjà à jour')}, "
-                   "non régénérée(s) (--force pour tout refaire)")
+        click.echo(
+            f"{pluriel(report.up_to_date, 'lettre déjà à jour', 'lettres déjà à jour')}, "
+            "non régénérée(s) (--force pour tout refaire)"
+        )
     if report.merged:
         click.echo(f"PDF d'impression : {report.merged}")
     problems = report.skipped + report.failures
@@ -196,8 +279,9 @@ def preview(template, recipients, figures, sheet, letter_date, only, templates_d
     from lettergen.errors import InvalidInput
     from lettergen.writers.text import render_text
 
-    sources = _sources(template, recipients, figures, sheet, letter_date, (recipient_id,),
-                       templates_dir, letterhead)
+    sources = _sources(
+        template, recipients, figures, sheet, letter_date, (recipient_id,), templates_dir, letterhead
+    )
     try:
         campaign = load_campaign(sources)
         if campaign.problems:
@@ -223,7 +307,9 @@ def check(template, recipients, figures, sheet, letter_date, only, templates_dir
             raise InvalidInput(campaign.problems)
     except LettergenError as error:
         _fail(error)
-    click.echo(f"{pluriel(len(campaign.recipients), 'lettre vérifiée', 'lettres vérifiées')} : aucun problème")
+    click.echo(
+        f"{pluriel(len(campaign.recipients), 'lettre vérifiée', 'lettres vérifiées')} : aucun problème"
+    )
 
 
 @cli.command()
@@ -251,8 +337,14 @@ def recipients():
 
 @recipients.command("import-rne")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("-o", "--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Fichier de destinataires à écrire (CSV, séparateur « ; »).")
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Fichier de destinataires à écrire (CSV, séparateur « ; »).",
+)
 def import_rne(files, out):
     """Transformer un export du Répertoire national des élus (RNE) en fichier de destinataires.
 
@@ -271,8 +363,14 @@ def import_rne(files, out):
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--templates-dir", "templates_dir", type=click.Path(path_type=Path),
-              default=DEFAULT_TEMPLATES, show_default=True, help="Dossier des modèles.")
+@click.option(
+    "--templates-dir",
+    "templates_dir",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_TEMPLATES,
+    show_default=True,
+    help="Dossier des modèles.",
+)
 @click.pass_context
 def variants(ctx, templates_dir):
     """Lister les modèles et variantes, avec ce que chacune remplace."""
@@ -296,8 +394,19 @@ def variants(ctx, templates_dir):
 @click.argument("second")
 @data_options
 @click.option("--recipient", "recipient_id", required=True, help="Identifiant du destinataire.")
-def variants_diff(first, second, template, recipients, figures, sheet, letter_date, only, templates_dir,
-                  letterhead, recipient_id):
+def variants_diff(
+    first,
+    second,
+    template,
+    recipients,
+    figures,
+    sheet,
+    letter_date,
+    only,
+    templates_dir,
+    letterhead,
+    recipient_id,
+):
     """Montrer, mot à mot, ce que la variante SECOND change dans la lettre FIRST pour un destinataire."""
     from lettergen.batch import load_campaign, render_one
     from lettergen.errors import InvalidInput
@@ -307,8 +416,9 @@ def variants_diff(first, second, template, recipients, figures, sheet, letter_da
     texts = []
     try:
         for name in (first, second):
-            sources = _sources(name, recipients, figures, sheet, letter_date, (recipient_id,),
-                               templates_dir, letterhead)
+            sources = _sources(
+                name, recipients, figures, sheet, letter_date, (recipient_id,), templates_dir, letterhead
+            )
             campaign = load_campaign(sources)
             if campaign.problems:
                 raise InvalidInput(campaign.problems)

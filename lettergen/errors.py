@@ -7,8 +7,8 @@ Messages are in French: they are shown to press officers and delegates.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class Paragraph:
         return "".join(run.text for run in self.runs)
 
     @classmethod
-    def plain(cls, text: str) -> "Paragraph":
+    def plain(cls, text: str) -> Paragraph:
         return cls((Run(text),))
 
 
@@ -140,7 +140,8 @@ def parse_markup(markup: str) -> dict[str, list[list[str]]]:
             if name not in SECTIONS:
                 raise MarkupError(
                     f"section « [{name}] » inconnue (sections possibles : "
-                    + ", ".join(f"[{s}]" for s in SECTIONS) + ")",
+                    + ", ".join(f"[{s}]" for s in SECTIONS)
+                    + ")",
                     number,
                 )
             if name in sections:

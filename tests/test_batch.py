@@ -36,8 +36,9 @@ def manifest(out: Path) -> list[dict[str, str]]:
 
 
 def lettergen(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lettergen", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "lettergen", *args], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
 
 
 def journal_lines(out: Path, kind: str) -> int:
@@ -60,11 +61,17 @@ def assert_complete(out: Path, count: int, formats: tuple[str, ...]) -> None:
     assert not (out / JOURNAL_NAME).exists()
 
 
-def kill_midway(args: list[str], cwd: Path, out: Path, kind: str, after: int, timeout: float,
-                 poll: float) -> None:
+def kill_midway(
+    args: list[str], cwd: Path, out: Path, kind: str, after: int, timeout: float, poll: float
+) -> None:
     """Start ``lettergen ARGS`` in its own process group; SIGKILL the group once ``after`` files are journaled."""
-    process = subprocess.Popen([sys.executable, "-m", "lettergen", *args], cwd=cwd, start_new_session=True,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lettergen", *args],
+        cwd=cwd,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + timeout
     while journal_lines(out, kind) < after and process.poll() is None and time.monotonic() < deadline:
         time.sleep(poll)
@@ -91,10 +98,22 @@ def test_output_is_independent_of_jobs(campaign_dir):
     """--jobs 1 and --jobs 2 write the same files, byte for byte, and the same manifest."""
     recipients = write_recipients(campaign_dir / "r.csv", 150)
     for jobs in ("1", "2"):
-        completed = lettergen("generate", "-r", str(recipients), "-o", f"out{jobs}", "--date", "2021-07-01",
-                              "--jobs", jobs, cwd=campaign_dir)
+        completed = lettergen(
+            "generate",
+            "-r",
+            str(recipients),
+            "-o",
+            f"out{jobs}",
+            "--date",
+            "2021-07-01",
+            "--jobs",
+            jobs,
+            cwd=campaign_dir,
+        )
         assert completed.returncode == 0, completed.stderr
-    assert (campaign_dir / "out1/manifest.csv").read_bytes() == (campaign_dir / "out2/manifest.csv").read_bytes()
+    assert (campaign_dir / "out1/manifest.csv").read_bytes() == (
+        campaign_dir / "out2/manifest.csv"
+    ).read_bytes()
 
 
 @pytest.mark.libreoffice
@@ -103,8 +122,21 @@ def test_killed_pdf_run_is_completed_by_the_next(campaign_dir, soffice):
     """SIGKILL to a 200-letter PDF run's process group: the next run completes it, nothing truncated."""
     recipients = write_recipients(campaign_dir / "grand.csv", 200)
     out = campaign_dir / "out"
-    args = ["generate", "-r", str(recipients), "-o", str(out), "--date", "2021-07-01",
-            "--format", "docx", "--format", "pdf", "--jobs", "2"]
+    args = [
+        "generate",
+        "-r",
+        str(recipients),
+        "-o",
+        str(out),
+        "--date",
+        "2021-07-01",
+        "--format",
+        "docx",
+        "--format",
+        "pdf",
+        "--jobs",
+        "2",
+    ]
     kill_midway(args, campaign_dir, out, "pdf", after=30, timeout=600, poll=0.05)
     for pdf in out.glob("*.pdf"):  # whatever is under a final name is whole
         assert len(PdfReader(pdf).pages) >= 1

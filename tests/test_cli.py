@@ -54,7 +54,9 @@ def test_generate_twice_gives_identical_bytes(campaign_dir):
     first, second = manifest_rows(campaign_dir / "a"), manifest_rows(campaign_dir / "b")
     assert [r["docx_sha256"] for r in first] == [r["docx_sha256"] for r in second]
     for row in first:
-        assert (campaign_dir / "a" / row["docx"]).read_bytes() == (campaign_dir / "b" / row["docx"]).read_bytes()
+        assert (campaign_dir / "a" / row["docx"]).read_bytes() == (
+            campaign_dir / "b" / row["docx"]
+        ).read_bytes()
 
 
 def test_second_run_skips_up_to_date_letters(campaign_dir):
@@ -87,7 +89,9 @@ def test_docx_for_a_woman_in_gironde(generated):
     assert "de la Gironde" in text
     assert f"2{NNBSP}310" in text
     assert f"183{NBSP}€" in text
-    assert "Nous vous prions d’agréer, Madame la Présidente, l’expression de notre haute considération." in text
+    assert (
+        "Nous vous prions d’agréer, Madame la Présidente, l’expression de notre haute considération." in text
+    )
     assert "Bordeaux, le 1er juillet 2021" in text or "le 1er juillet 2021" in text
 
 
@@ -182,8 +186,9 @@ def test_departements_command_shows_one_territory():
 
 def test_python_dash_m_runs_the_same_cli():
     """`python -m lettergen --version` runs the console script's code."""
-    completed = subprocess.run([sys.executable, "-m", "lettergen", "--version"],
-                               capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "lettergen", "--version"], capture_output=True, text=True, check=True
+    )
     assert completed.stdout.startswith("lettergen ")
 
 
@@ -193,9 +198,19 @@ def test_generated_docx_converts_with_libreoffice(generated, soffice, tmp_path):
     docx = next((generated / "out").glob("33-*.docx"))
     profile = tmp_path / "profile"
     completed = subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(docx)],
-        capture_output=True, text=True, timeout=180,
+        [
+            soffice,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(docx),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert completed.returncode == 0, completed.stderr
     from pypdf import PdfReader
@@ -205,19 +220,31 @@ def test_generated_docx_converts_with_libreoffice(generated, soffice, tmp_path):
     assert "Madame la Présidente" in "".join(page.extract_text() for page in reader.pages)
 
 
-@pytest.mark.parametrize("letter_id, expected", [
-    ("75", ["\nMonsieur le Maire,\n", "élu maire de Paris", "Nous vous prions d’agréer, Monsieur le Maire,"]),
-    ("2A", ["\nMonsieur le Président,\n", "président du conseil exécutif de Corse"]),
-    ("6AE", ["\nMadame la Présidente,\n", "présidente de la Collectivité européenne d’Alsace"]),
-    ("973", ["\nMadame, Monsieur,\n", "élu(e) président(e) de l’Assemblée de Guyane",
-             "Nous vous prions d’agréer, Madame, Monsieur, l’expression"]),
-    ("976", ["\nMadame la Présidente,\n", "présidente de l’Assemblée de Mayotte", "à Mayotte"]),
-    ("69M", ["présidente de la Métropole de Lyon"]),
-    ("69", ["président du conseil départemental du Rhône"]),
-    ("40", ["des Landes", "dans les Landes"]),
-    ("28", ["d’Eure-et-Loir", "en Eure-et-Loir"]),
-    ("49", ["de Maine-et-Loire", "en Maine-et-Loire"]),
-])
+@pytest.mark.parametrize(
+    "letter_id, expected",
+    [
+        (
+            "75",
+            ["\nMonsieur le Maire,\n", "élu maire de Paris", "Nous vous prions d’agréer, Monsieur le Maire,"],
+        ),
+        ("2A", ["\nMonsieur le Président,\n", "président du conseil exécutif de Corse"]),
+        ("6AE", ["\nMadame la Présidente,\n", "présidente de la Collectivité européenne d’Alsace"]),
+        (
+            "973",
+            [
+                "\nMadame, Monsieur,\n",
+                "élu(e) président(e) de l’Assemblée de Guyane",
+                "Nous vous prions d’agréer, Madame, Monsieur, l’expression",
+            ],
+        ),
+        ("976", ["\nMadame la Présidente,\n", "présidente de l’Assemblée de Mayotte", "à Mayotte"]),
+        ("69M", ["présidente de la Métropole de Lyon"]),
+        ("69", ["président du conseil départemental du Rhône"]),
+        ("40", ["des Landes", "dans les Landes"]),
+        ("28", ["d’Eure-et-Loir", "en Eure-et-Loir"]),
+        ("49", ["de Maine-et-Loire", "en Maine-et-Loire"]),
+    ],
+)
 def test_preview_special_institutions(campaign_dir, letter_id, expected):
     """Paris, Corse, Alsace, Guyane, Mayotte, Lyon and the le/la/l'/les forms come out right."""
     result = run("preview", *DATE, "--recipient", letter_id)
@@ -230,8 +257,13 @@ def test_variants_lists_every_variant_with_its_blocks(campaign_dir):
     """`variants` lists the base letter and its four variants with the blocks they replace."""
     result = run("variants")
     assert result.exit_code == 0
-    for name in ("segur", "relance (hérite de segur)", "courte (hérite de segur)",
-                 "cosignee (hérite de segur)", "deputes (hérite de segur)"):
+    for name in (
+        "segur",
+        "relance (hérite de segur)",
+        "courte (hérite de segur)",
+        "cosignee (hérite de segur)",
+        "deputes (hérite de segur)",
+    ):
         assert any(line.startswith(name) for line in result.stdout.splitlines()), name
     assert "blocs remplacés :" in result.stdout
 

@@ -12,7 +12,8 @@ from click.testing import CliRunner
 from lettergen.cli import cli
 
 _spec = importlib.util.spec_from_file_location(
-    "read_catalogue", Path(__file__).parent / "read" / "test_catalogue.py")
+    "read_catalogue", Path(__file__).parent / "read" / "test_catalogue.py"
+)
 catalogue = importlib.util.module_from_spec(_spec)
 sys.modules["read_catalogue"] = catalogue  # dataclasses look their module up there
 _spec.loader.exec_module(catalogue)
@@ -55,8 +56,9 @@ def test_import_rne_writes_a_recipients_file_that_generates(campaign_dir):
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == f"97 destinataires écrits dans {out_csv}"
     assert "16 (Charente)" in result.stderr and "26 (Drôme)" in result.stderr
-    generated = CliRunner().invoke(cli, ["generate", "-r", str(out_csv), "--date", "2021-07-01",
-                                         "--only", "33,2A,973"])
+    generated = CliRunner().invoke(
+        cli, ["generate", "-r", str(out_csv), "--date", "2021-07-01", "--only", "33,2A,973"]
+    )
     assert generated.exit_code == 0, generated.output
     assert generated.stdout.startswith("3 lettres générées dans out/")
 
@@ -72,8 +74,9 @@ def test_import_rne_on_a_missing_file(campaign_dir):
 def test_skip_invalid_writes_the_valid_letters(campaign_dir):
     """`--skip-invalid`: valid letters written, the invalid listed, exit code 1."""
     bad = campaign_dir / "mixte.csv"
-    bad.write_text("id;civilite;prenom;nom;departement\na;Madame;Anne;A;33\nb;Madame;Berthe;B;99\n",
-                   encoding="utf-8")
+    bad.write_text(
+        "id;civilite;prenom;nom;departement\na;Madame;Anne;A;33\nb;Madame;Berthe;B;99\n", encoding="utf-8"
+    )
     result = CliRunner().invoke(cli, ["generate", "-r", str(bad), "--date", "2021-07-01", "--skip-invalid"])
     assert result.exit_code == 1
     assert result.stdout.startswith("1 lettre générée dans out/")

@@ -72,7 +72,12 @@ def test_same_inputs_give_the_same_pdf_bytes(campaign_dir, soffice):
     for out in ("a", "b"):
         result = CliRunner().invoke(cli, ["generate", *DATE, "--format", "pdf", "--only", "33,59", "-o", out])
         assert result.exit_code == 0, result.output
-    assert [r["pdf_sha256"] for r in _rows(campaign_dir / "a")] == [r["pdf_sha256"] for r in _rows(campaign_dir / "b")]
+    assert [r["pdf_sha256"] for r in _rows(campaign_dir / "a")] == [
+        r["pdf_sha256"] for r in _rows(campaign_dir / "b")
+    ]
     assert [r["docx"] for r in _rows(campaign_dir / "a")] == ["", ""]  # PDF only: no DOCX kept
     assert sorted(p.name for p in (campaign_dir / "a").iterdir()) == [
-        "33-gironde-martin.pdf", "59-nord-lefebvre.pdf", "manifest.csv"]
+        "33-gironde-martin.pdf",
+        "59-nord-lefebvre.pdf",
+        "manifest.csv",
+    ]

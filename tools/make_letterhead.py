@@ -51,10 +51,24 @@ STYLES = {
     "LG Signature": (11, WD_ALIGN_PARAGRAPH.LEFT, ADDRESS_LEFT - LEFT_MARGIN, 18, 48, False),
     "LG Mentions": (9, WD_ALIGN_PARAGRAPH.LEFT, None, 6, 0, False),
 }
-KEPT_STYLES = {"normal", "default paragraph font", "normal table", "no list",
-               "header", "footer", "header char", "footer char", *(n.lower() for n in STYLES)}
-DROPPED_PARTS = ("word/stylesWithEffects.xml", "word/webSettings.xml", "word/numbering.xml",
-                 "docProps/thumbnail.jpeg", "customXml/")
+KEPT_STYLES = {
+    "normal",
+    "default paragraph font",
+    "normal table",
+    "no list",
+    "header",
+    "footer",
+    "header char",
+    "footer char",
+    *(n.lower() for n in STYLES),
+}
+DROPPED_PARTS = (
+    "word/stylesWithEffects.xml",
+    "word/webSettings.xml",
+    "word/numbering.xml",
+    "docProps/thumbnail.jpeg",
+    "customXml/",
+)
 FIXED_DATE = "2024-01-01T00:00:00Z"
 FIELD_MARK = "§FIELD§"
 
@@ -169,7 +183,9 @@ def _core_properties(document) -> None:
 def _sample_body(document) -> None:
     document.add_paragraph(
         "Le texte des lettres remplace ce paragraphe ; seuls l’en-tête, le pied de page, "
-        "les marges et les styles « LG … » de ce document sont repris.", "LG Corps")
+        "les marges et les styles « LG … » de ce document sont repris.",
+        "LG Corps",
+    )
 
 
 def _slim(package: bytes) -> bytes:
@@ -207,8 +223,7 @@ def _drop_references(data: bytes) -> bytes:
     for child in list(root):
         target = (child.get("Target") or child.get("PartName") or "").lstrip("/")
         target = target.removeprefix("../")
-        if target and (target.startswith(DROPPED_PARTS)
-                       or f"word/{target}".startswith(DROPPED_PARTS)):
+        if target and (target.startswith(DROPPED_PARTS) or f"word/{target}".startswith(DROPPED_PARTS)):
             root.remove(child)
     return _serialize(root)
 
@@ -243,7 +258,7 @@ def _add_fields(data: bytes) -> bytes:
     for text in list(root.iter(qn("w:t"))):
         if not (text.text or "").startswith(FIELD_MARK):
             continue
-        instruction, shown = text.text[len(FIELD_MARK):].split("|")
+        instruction, shown = text.text[len(FIELD_MARK) :].split("|")
         text.text = shown
         run = text.getparent()
         field = etree.Element(qn("w:fldSimple"))

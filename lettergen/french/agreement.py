@@ -57,7 +57,7 @@ def _double(masc: str, fem: str) -> str:
     if masc == fem:
         return masc
     if fem.startswith(masc):
-        return f"{masc}({fem[len(masc):]})"  # élu/élue -> élu(e)
+        return f"{masc}({fem[len(masc) :]})"  # élu/élue -> élu(e)
     common = 0
     while common < min(len(masc), len(fem)) and masc[common] == fem[common]:
         common += 1

@@ -67,8 +67,34 @@ def forms_from_tncc(tncc: str, nom: str) -> tuple[str, str, str]:
 # Aveyron and Creuse are usage choices where the public lists disagree.
 LOCATIF_A = {"75", "974", "976"}
 LOCATIF_EN = {
-    "07", "09", "16", "17", "19", "2A", "2B", "21", "24", "31", "33", "38", "43", "44",
-    "48", "52", "53", "57", "70", "73", "74", "76", "85", "87", "93", "971", "972", "973",
+    "07",
+    "09",
+    "16",
+    "17",
+    "19",
+    "2A",
+    "2B",
+    "21",
+    "24",
+    "31",
+    "33",
+    "38",
+    "43",
+    "44",
+    "48",
+    "52",
+    "53",
+    "57",
+    "70",
+    "73",
+    "74",
+    "76",
+    "85",
+    "87",
+    "93",
+    "971",
+    "972",
+    "973",
 }
 USAGE_CHOICES = {
     "12": ("dans", "choix d'usage : « dans l'Aveyron » (2 listes sur 3) ; « en Aveyron » se dit aussi"),
@@ -98,15 +124,25 @@ def locatif(code: str, nom: str, le: str) -> tuple[str, str]:
 # Each entry: CTCD code, nom (address block), le, de, chef (m, f), complement (running
 # text), complement (address block), note with the source or the uncertainty.
 CORSE = (
-    "20R", "Collectivité de Corse", "la Collectivité de Corse", "de la Collectivité de Corse",
-    "président", "présidente", "du conseil exécutif de Corse", "du Conseil exécutif de Corse",
+    "20R",
+    "Collectivité de Corse",
+    "la Collectivité de Corse",
+    "de la Collectivité de Corse",
+    "président",
+    "présidente",
+    "du conseil exécutif de Corse",
+    "du Conseil exécutif de Corse",
     "CGCT L4421-1 (loi NOTRe art. 30) : le président du conseil exécutif de Corse remplace le "
     "président du conseil départemental depuis le 1er janvier 2018 (french_institutions.md §4)",
 )
 ALSACE = (
-    "6AE", "Collectivité européenne d'Alsace", "la Collectivité européenne d'Alsace",
+    "6AE",
+    "Collectivité européenne d'Alsace",
+    "la Collectivité européenne d'Alsace",
     "de la Collectivité européenne d'Alsace",
-    "président", "présidente", "de la Collectivité européenne d'Alsace",
+    "président",
+    "présidente",
+    "de la Collectivité européenne d'Alsace",
     "de la Collectivité européenne d'Alsace",
     "loi 2019-816 : une seule collectivité pour 67 et 68 depuis le 1er janvier 2021 ; le RNE "
     "range ses élus sous 6AE ; titre d'usage « président de la Collectivité européenne "
@@ -114,8 +150,14 @@ ALSACE = (
 )
 SPECIAL_INSTITUTIONS: dict[str, tuple[str, ...]] = {
     "75": (
-        "75C", "Ville de Paris", "la Ville de Paris", "de la Ville de Paris",
-        "maire", "maire", "de Paris", "de Paris",
+        "75C",
+        "Ville de Paris",
+        "la Ville de Paris",
+        "de la Ville de Paris",
+        "maire",
+        "maire",
+        "de Paris",
+        "de Paris",
         "CGCT L2512-1 (loi 2017-257) : le maire de Paris remplace le président du conseil "
         "départemental depuis le 1er janvier 2019 (french_institutions.md §1)",
     ),
@@ -125,30 +167,50 @@ SPECIAL_INSTITUTIONS: dict[str, tuple[str, ...]] = {
     "68": ALSACE,
     "6AE": ALSACE,
     "69M": (
-        "69M", "Métropole de Lyon", "la Métropole de Lyon", "de la Métropole de Lyon",
-        "président", "présidente", "de la Métropole de Lyon", "de la Métropole de Lyon",
+        "69M",
+        "Métropole de Lyon",
+        "la Métropole de Lyon",
+        "de la Métropole de Lyon",
+        "président",
+        "présidente",
+        "de la Métropole de Lyon",
+        "de la Métropole de Lyon",
         "CGCT L3611-1 (loi MAPTAM) : compétences départementales sur son territoire depuis 2015 ; "
         "destinataire distinct du conseil départemental du Rhône (69) (french_institutions.md §2)",
     ),
     "972": (
-        "972R", "Collectivité territoriale de Martinique", "la Collectivité territoriale de Martinique",
+        "972R",
+        "Collectivité territoriale de Martinique",
+        "la Collectivité territoriale de Martinique",
         "de la Collectivité territoriale de Martinique",
-        "président", "présidente", "du conseil exécutif de Martinique",
+        "président",
+        "présidente",
+        "du conseil exécutif de Martinique",
         "du Conseil exécutif de Martinique",
         "loi 2011-884 : exécutif collégial distinct de l'Assemblée de Martinique depuis décembre 2015 "
         "(french_institutions.md §5)",
     ),
     "973": (
-        "973R", "Collectivité territoriale de Guyane", "la Collectivité territoriale de Guyane",
+        "973R",
+        "Collectivité territoriale de Guyane",
+        "la Collectivité territoriale de Guyane",
         "de la Collectivité territoriale de Guyane",
-        "président", "présidente", "de l'Assemblée de Guyane", "de l'Assemblée de Guyane",
+        "président",
+        "présidente",
+        "de l'Assemblée de Guyane",
+        "de l'Assemblée de Guyane",
         "loi 2011-884 : le président de l'Assemblée de Guyane est l'organe exécutif de la "
         "collectivité (french_institutions.md §6)",
     ),
     "976": (
-        "976D", "Département-Région de Mayotte", "le Département-Région de Mayotte",
+        "976D",
+        "Département-Région de Mayotte",
+        "le Département-Région de Mayotte",
         "du Département-Région de Mayotte",
-        "président", "présidente", "de l'Assemblée de Mayotte", "de l'Assemblée de Mayotte",
+        "président",
+        "présidente",
+        "de l'Assemblée de Mayotte",
+        "de l'Assemblée de Mayotte",
         "loi organique 2025-793 et décret 2025-1427 (JO du 31 décembre 2025) : le conseil "
         "départemental devient l'Assemblée de Mayotte. NON VÉRIFIÉ : le titre exact du chef "
         "(« président de l'Assemblée de Mayotte » est probable, aucune source ne l'écrit ; le RNE "
@@ -158,8 +220,13 @@ SPECIAL_INSTITUTIONS: dict[str, tuple[str, ...]] = {
 
 # The two extra codes that are not INSEE départements: (nom, article, region code, locative).
 EXTRA_TERRITORIES = {
-    "69M": ("Métropole de Lyon", "la", "84", "dans la Métropole de Lyon",
-            "choix lettergen (pas de liste publique pour une métropole)"),
+    "69M": (
+        "Métropole de Lyon",
+        "la",
+        "84",
+        "dans la Métropole de Lyon",
+        "choix lettergen (pas de liste publique pour une métropole)",
+    ),
     "6AE": ("Alsace", "l'", "44", "en Alsace", "choix lettergen (usage courant « en Alsace »)"),
 }
 # Which préfet a letter to the préfet "of" an extra territory goes to.
@@ -169,17 +236,39 @@ PREFET_DE = {"69M": "du Rhône", "6AE": ""}
 def ordinary_institution(code: str, de: str) -> tuple[str, ...]:
     """The ordinary conseil départemental of a département, from its "de" form."""
     return (
-        f"{code}D", f"Conseil départemental {de}", f"le conseil départemental {de}",
-        f"du conseil départemental {de}", "président", "présidente",
-        f"du conseil départemental {de}", f"du Conseil départemental {de}",
+        f"{code}D",
+        f"Conseil départemental {de}",
+        f"le conseil départemental {de}",
+        f"du conseil départemental {de}",
+        "président",
+        "présidente",
+        f"du conseil départemental {de}",
+        f"du Conseil départemental {de}",
         "conseil départemental ordinaire (COG CTCD 2025, code NND)",
     )
 
 
 COLUMNS = (
-    "code", "nom", "tncc", "article", "le", "de", "dans", "source_locatif", "region_code",
-    "region", "prefet_de", "institution_code", "institution_nom", "institution_le",
-    "institution_de", "chef_m", "chef_f", "complement", "complement_adresse", "note_institution",
+    "code",
+    "nom",
+    "tncc",
+    "article",
+    "le",
+    "de",
+    "dans",
+    "source_locatif",
+    "region_code",
+    "region",
+    "prefet_de",
+    "institution_code",
+    "institution_nom",
+    "institution_le",
+    "institution_de",
+    "chef_m",
+    "chef_f",
+    "complement",
+    "complement_adresse",
+    "note_institution",
 )
 
 
@@ -198,13 +287,28 @@ def build_rows() -> list[dict[str, str]]:
         article, le, de = forms_from_tncc(tncc, nom)
         dans, source = locatif(code, nom, le)
         inst = SPECIAL_INSTITUTIONS.get(code) or ordinary_institution(code, de)
-        rows.append(_row(code, nom, tncc, article, le, de, dans, source, dep["REG"],
-                         regions[dep["REG"]], de, inst))
+        rows.append(
+            _row(code, nom, tncc, article, le, de, dans, source, dep["REG"], regions[dep["REG"]], de, inst)
+        )
     for code, (nom, article, reg, dans, source) in EXTRA_TERRITORIES.items():
         le = f"l'{nom}" if article == "l'" else f"{article} {nom}"
         de = f"de {le}"
-        rows.append(_row(code, nom, "", article, le, de, dans, source, reg, regions[reg],
-                         PREFET_DE[code], SPECIAL_INSTITUTIONS[code]))
+        rows.append(
+            _row(
+                code,
+                nom,
+                "",
+                article,
+                le,
+                de,
+                dans,
+                source,
+                reg,
+                regions[reg],
+                PREFET_DE[code],
+                SPECIAL_INSTITUTIONS[code],
+            )
+        )
     return rows
 
 

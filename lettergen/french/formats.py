@@ -20,9 +20,9 @@ from babel import Locale
 
 _LOCALE = Locale.parse("fr_FR")
 _SYMBOLS = _LOCALE.number_symbols["latn"]
-GROUP = _SYMBOLS["group"]      # U+202F NARROW NO-BREAK SPACE in CLDR fr_FR
+GROUP = _SYMBOLS["group"]  # U+202F NARROW NO-BREAK SPACE in CLDR fr_FR
 DECIMAL = _SYMBOLS["decimal"]  # ","
-NBSP = "\u00a0"                # before €, %, and between a number and "millions"
+NBSP = "\u00a0"  # before €, %, and between a number and "millions"
 _MONTHS = dict(_LOCALE.months["format"]["wide"])  # {1: "janvier", …}, lowercase in CLDR
 
 _Number = int | float | Decimal

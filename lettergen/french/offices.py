@@ -12,10 +12,10 @@ and parenthesised double forms; a gender is never guessed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping
 
 from lettergen.french.agreement import accord
 from lettergen.french.territories import Territory
@@ -26,40 +26,55 @@ class Fonction:
     """The definition of one office."""
 
     key: str
-    libelle: str          # for messages and the CLI: "président(e) de conseil départemental"
-    chef: str             # masculine title noun: "président", "député", "directeur général"
-    elu: bool             # elected (élu) or appointed (nommé)
-    consideration: str    # "haute" or "très haute"
+    libelle: str  # for messages and the CLI: "président(e) de conseil départemental"
+    chef: str  # masculine title noun: "président", "député", "directeur général"
+    elu: bool  # elected (élu) or appointed (nommé)
+    consideration: str  # "haute" or "très haute"
     complement: str = ""  # "territoire": the territory's institution; "prefet": "de la Gironde";
-                          # "ars": the regional health agency; "" none
+    # "ars": the regional health agency; "" none
 
 
-FONCTIONS: Mapping[str, Fonction] = MappingProxyType({
-    f.key: f for f in (
-        Fonction("president_cd", "président(e) de conseil départemental (ou équivalent)",
-                 "président", True, "haute", "territoire"),
-        Fonction("depute", "député(e)", "député", True, "haute"),
-        Fonction("senateur", "sénateur ou sénatrice", "sénateur", True, "haute"),
-        Fonction("maire", "maire", "maire", True, "haute"),
-        # "haute" for préfets is a default; some guides use "très haute" (conventions §1.2).
-        Fonction("prefet", "préfet ou préfète", "préfet", False, "haute", "prefet"),
-        Fonction("ministre", "ministre", "ministre", False, "très haute"),
-        Fonction("dg_ars", "directeur ou directrice général(e) d'ARS", "directeur général",
-                 False, "haute", "ars"),
-    )
-})
+FONCTIONS: Mapping[str, Fonction] = MappingProxyType(
+    {
+        f.key: f
+        for f in (
+            Fonction(
+                "president_cd",
+                "président(e) de conseil départemental (ou équivalent)",
+                "président",
+                True,
+                "haute",
+                "territoire",
+            ),
+            Fonction("depute", "député(e)", "député", True, "haute"),
+            Fonction("senateur", "sénateur ou sénatrice", "sénateur", True, "haute"),
+            Fonction("maire", "maire", "maire", True, "haute"),
+            # "haute" for préfets is a default; some guides use "très haute" (conventions §1.2).
+            Fonction("prefet", "préfet ou préfète", "préfet", False, "haute", "prefet"),
+            Fonction("ministre", "ministre", "ministre", False, "très haute"),
+            Fonction(
+                "dg_ars",
+                "directeur ou directrice général(e) d'ARS",
+                "directeur général",
+                False,
+                "haute",
+                "ars",
+            ),
+        )
+    }
+)
 
 
 @dataclass(frozen=True)
 class OfficeForms:
     """Every phrase that names or greets one recipient in one office."""
 
-    appel: str               # "Madame la Présidente" (no comma: the template adds it)
-    formule_politesse: str   # "Nous vous prions d'agréer, Madame la Présidente, l'expression …"
-    titre: str               # running text: "présidente du conseil départemental de la Gironde"
-    titre_adresse: str       # address block: "Présidente du Conseil départemental de la Gironde"
-    participe: str           # "élue", "élu", "élu(e)", "nommée"…
-    titre_court: str = ""    # address block, short: "Présidente", "Maire", "Directrice générale"
+    appel: str  # "Madame la Présidente" (no comma: the template adds it)
+    formule_politesse: str  # "Nous vous prions d'agréer, Madame la Présidente, l'expression …"
+    titre: str  # running text: "présidente du conseil départemental de la Gironde"
+    titre_adresse: str  # address block: "Présidente du Conseil départemental de la Gironde"
+    participe: str  # "élue", "élu", "élu(e)", "nommée"…
+    titre_court: str = ""  # address block, short: "Présidente", "Maire", "Directrice générale"
 
 
 def _agree_title(chef: str, genre: str | None) -> str:
@@ -74,8 +89,9 @@ def _capitalise(text: str) -> str:
 # Cached: 35 000 letters share a few hundred (office, gender, territory) combinations,
 # and the result is immutable.
 @lru_cache(maxsize=4096)
-def office_forms(fonction: str, genre: str | None, territory: Territory,
-                 forme_titre: str = "") -> OfficeForms:
+def office_forms(
+    fonction: str, genre: str | None, territory: Territory, forme_titre: str = ""
+) -> OfficeForms:
     """The appel, closing, titles and participle for one recipient.
 
     ``fonction`` is a key of FONCTIONS (KeyError otherwise); ``genre`` "F", "M" or None;
@@ -114,8 +130,9 @@ def office_forms(fonction: str, genre: str | None, territory: Territory,
     titre = f"{chef_agreed} {complement}".strip()
     return OfficeForms(
         appel=appel,
-        formule_politesse=(f"Nous vous prions d'agréer, {appel}, "
-                           f"l'expression de notre {f.consideration} considération."),
+        formule_politesse=(
+            f"Nous vous prions d'agréer, {appel}, l'expression de notre {f.consideration} considération."
+        ),
         titre=titre,
         titre_adresse=_capitalise(f"{chef_agreed} {complement_adresse}".strip()),
         participe=accord("élu" if f.elu else "nommé", genre),

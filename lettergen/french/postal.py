@@ -26,13 +26,27 @@ MAX_CHARS = 38
 # A line is "from the street on" if it starts with a number or a postal service code.
 _STREET = re.compile(
     r"^\s*(\d|(BP|CS|TSA|CP|CEDEX|B\.P\.|C\.S\.)\b|(rue|avenue|boulevard|place|quai|esplanade|"
-    r"route|chemin|allée|cours|impasse|square|parvis|rond-point|lieu-dit)\b)", re.IGNORECASE)
+    r"route|chemin|allée|cours|impasse|square|parvis|rond-point|lieu-dit)\b)",
+    re.IGNORECASE,
+)
 # La Poste's standard abbreviations for street words, used only when a line is too long.
 _ABBREVIATIONS = (
-    ("BOULEVARD", "BD"), ("AVENUE", "AV"), ("FAUBOURG", "FG"), ("ROUTE", "RTE"),
-    ("PLACE", "PL"), ("SQUARE", "SQ"), ("IMPASSE", "IMP"), ("CHEMIN", "CHE"),
-    ("ESPLANADE", "ESP"), ("QUARTIER", "QUA"), ("RESIDENCE", "RES"), ("SAINTE", "STE"),
-    ("SAINT", "ST"), ("GENERAL", "GAL"), ("MARECHAL", "MAL"), ("PRESIDENT", "PDT"),
+    ("BOULEVARD", "BD"),
+    ("AVENUE", "AV"),
+    ("FAUBOURG", "FG"),
+    ("ROUTE", "RTE"),
+    ("PLACE", "PL"),
+    ("SQUARE", "SQ"),
+    ("IMPASSE", "IMP"),
+    ("CHEMIN", "CHE"),
+    ("ESPLANADE", "ESP"),
+    ("QUARTIER", "QUA"),
+    ("RESIDENCE", "RES"),
+    ("SAINTE", "STE"),
+    ("SAINT", "ST"),
+    ("GENERAL", "GAL"),
+    ("MARECHAL", "MAL"),
+    ("PRESIDENT", "PDT"),
 )
 _PUNCT = re.compile(r"[^\w ]|_")
 _SPACES = re.compile(r"\s+")
@@ -57,7 +71,7 @@ def _cut(text: str, width: int = MAX_CHARS) -> str:
     """Cut a line to ``width`` at a word boundary if there is one."""
     if len(text) <= width:
         return text
-    head = text[:width + 1].rsplit(" ", 1)[0]
+    head = text[: width + 1].rsplit(" ", 1)[0]
     return head if 0 < len(head) <= width else text[:width].rstrip()
 
 
@@ -76,7 +90,7 @@ def _wrap(text: str, width: int = MAX_CHARS) -> list[str]:
         return [text]
     # "Conseil départemental | des Pyrénées-Atlantiques" reads better than a blind wrap.
     for m in reversed(list(re.finditer(r" (?=(de|du|des|d'|de la|de l')\b)", text))):
-        first, rest = text[:m.start()], text[m.end():]
+        first, rest = text[: m.start()], text[m.end() :]
         if len(first) <= width and len(rest) <= width:
             return [first, rest]
     words, lines, current = text.split(" "), [], ""
@@ -93,9 +107,16 @@ def _wrap(text: str, width: int = MAX_CHARS) -> list[str]:
     return lines
 
 
-def address_block(genre: str | None, prenom: str, nom: str, office: OfficeForms,
-                  institution_nom: str, adresse: tuple[str, ...], code_postal: str,
-                  ville: str) -> tuple[str, ...]:
+def address_block(
+    genre: str | None,
+    prenom: str,
+    nom: str,
+    office: OfficeForms,
+    institution_nom: str,
+    adresse: tuple[str, ...],
+    code_postal: str,
+    ville: str,
+) -> tuple[str, ...]:
     """The address block, ≤ 6 lines of ≤ 38 characters, organisation first.
 
     >>> from lettergen.french import office_forms, territory
@@ -131,14 +152,17 @@ def address_block(genre: str | None, prenom: str, nom: str, office: OfficeForms,
         return [*org_lines, *name_lines, *delivery_lines, *street_lines, *([town] if town else [])]
 
     for org_lines, function_line, delivery_lines in (
-        (org, True, delivery), (org, False, delivery), (org, False, []), (org[:1], False, []),
+        (org, True, delivery),
+        (org, False, delivery),
+        (org, False, []),
+        (org[:1], False, []),
     ):
         block = assemble(org_lines, function_line, delivery_lines, street)
         if len(block) <= MAX_LINES:
             return tuple(block)
     # Still too long (more than 3 street lines): keep the last ones, which carry the
     # BP/CS code that La Poste sorts on. The town line always stays.
-    street_kept = street[len(block) - MAX_LINES:]
+    street_kept = street[len(block) - MAX_LINES :]
     return tuple(assemble(org[:1], False, [], street_kept))
 
 
@@ -172,5 +196,6 @@ def validate_address(lines: tuple[str, ...] | list[str]) -> list[str]:
     if not _LAST_LINE.match(last):
         problems.append(
             f"dernière ligne « {last} » : attendu le code postal (5 chiffres) puis la commune "
-            "en capitales, par exemple « 33074 BORDEAUX CEDEX »")
+            "en capitales, par exemple « 33074 BORDEAUX CEDEX »"
+        )
     return problems

@@ -20,15 +20,15 @@ _TERRITOIRES = Path(__file__).parent / "data" / "territoires.csv"
 class Institution:
     """The collectivity that holds the departmental powers, and the title of its head."""
 
-    code: str                # INSEE CTCD code: "33D", "75C", "20R", "69M", "6AE", "972R"…
-    nom: str                 # address block: "Conseil départemental de la Gironde"
-    le: str                  # running text: "le conseil départemental de la Gironde"
-    de: str                  # "du conseil départemental de la Gironde"
-    chef_m: str              # head's title noun: "président", "maire"
-    chef_f: str              # "présidente", "maire"
-    complement: str          # running text: "du conseil départemental de la Gironde", "de Paris"
+    code: str  # INSEE CTCD code: "33D", "75C", "20R", "69M", "6AE", "972R"…
+    nom: str  # address block: "Conseil départemental de la Gironde"
+    le: str  # running text: "le conseil départemental de la Gironde"
+    de: str  # "du conseil départemental de la Gironde"
+    chef_m: str  # head's title noun: "président", "maire"
+    chef_f: str  # "présidente", "maire"
+    complement: str  # running text: "du conseil départemental de la Gironde", "de Paris"
     complement_adresse: str  # address block: "du Conseil départemental de la Gironde"
-    note: str = ""           # source, or what is not verified (Mayotte)
+    note: str = ""  # source, or what is not verified (Mayotte)
 
     @property
     def titre_m(self) -> str:
@@ -45,17 +45,17 @@ class Institution:
 class Territory:
     """One addressable territory: a département, or 69M / 6AE."""
 
-    code: str          # "01", "2A", "971", "69M", "6AE"
-    nom: str           # "Gironde", "La Réunion"
-    article: str       # "le", "la", "l'", "les" or "" (from INSEE TNCC)
-    le: str            # "la Gironde", "Paris", "La Réunion"
-    de: str            # "de la Gironde", "du Nord", "d'Eure-et-Loir"
-    dans: str          # "en Gironde", "dans le Nord", "à Paris"
-    region: str        # "Nouvelle-Aquitaine"
+    code: str  # "01", "2A", "971", "69M", "6AE"
+    nom: str  # "Gironde", "La Réunion"
+    article: str  # "le", "la", "l'", "les" or "" (from INSEE TNCC)
+    le: str  # "la Gironde", "Paris", "La Réunion"
+    de: str  # "de la Gironde", "du Nord", "d'Eure-et-Loir"
+    dans: str  # "en Gironde", "dans le Nord", "à Paris"
+    region: str  # "Nouvelle-Aquitaine"
     institution: Institution
-    tncc: str = ""     # INSEE TNCC code; "" for 69M and 6AE
+    tncc: str = ""  # INSEE TNCC code; "" for 69M and 6AE
     region_code: str = ""
-    prefet_de: str = ""       # complement of "préfet …": "de la Gironde"; "" when none
+    prefet_de: str = ""  # complement of "préfet …": "de la Gironde"; "" when none
     source_locatif: str = ""  # why "en"/"dans"/"à" (reviewed rule, or usage choice)
 
 
@@ -66,15 +66,28 @@ def _load() -> dict[str, Territory]:
     with _TERRITOIRES.open(encoding="utf-8", newline="") as f:
         for row in csv.DictReader(f):
             institution = Institution(
-                code=row["institution_code"], nom=row["institution_nom"],
-                le=row["institution_le"], de=row["institution_de"],
-                chef_m=row["chef_m"], chef_f=row["chef_f"], complement=row["complement"],
-                complement_adresse=row["complement_adresse"], note=row["note_institution"],
+                code=row["institution_code"],
+                nom=row["institution_nom"],
+                le=row["institution_le"],
+                de=row["institution_de"],
+                chef_m=row["chef_m"],
+                chef_f=row["chef_f"],
+                complement=row["complement"],
+                complement_adresse=row["complement_adresse"],
+                note=row["note_institution"],
             )
             result[row["code"]] = Territory(
-                code=row["code"], nom=row["nom"], article=row["article"], le=row["le"],
-                de=row["de"], dans=row["dans"], region=row["region"], institution=institution,
-                tncc=row["tncc"], region_code=row["region_code"], prefet_de=row["prefet_de"],
+                code=row["code"],
+                nom=row["nom"],
+                article=row["article"],
+                le=row["le"],
+                de=row["de"],
+                dans=row["dans"],
+                region=row["region"],
+                institution=institution,
+                tncc=row["tncc"],
+                region_code=row["region_code"],
+                prefet_de=row["prefet_de"],
                 source_locatif=row["source_locatif"],
             )
     return result
@@ -119,17 +132,28 @@ def format_territories_table(codes: list[str] | None = None) -> str:
     else:
         chosen = tuple(territory(normalize_departement(c)) for c in codes)
     rows = [_HEADERS] + [
-        (t.code, t.nom, t.article or "—", t.de, t.dans, t.institution.nom,
-         f"{t.institution.chef_m}/{t.institution.chef_f} {t.institution.complement}"
-         if t.institution.chef_m != t.institution.chef_f else t.institution.titre_m)
+        (
+            t.code,
+            t.nom,
+            t.article or "—",
+            t.de,
+            t.dans,
+            t.institution.nom,
+            f"{t.institution.chef_m}/{t.institution.chef_f} {t.institution.complement}"
+            if t.institution.chef_m != t.institution.chef_f
+            else t.institution.titre_m,
+        )
         for t in chosen
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(_HEADERS))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     notes = sorted({t.institution.note for t in chosen if "NON VÉRIFIÉ" in t.institution.note})
-    notes += [f"{t.code} {t.nom} : {t.source_locatif}" for t in chosen
-              if t.source_locatif.startswith("choix d'usage")]
+    notes += [
+        f"{t.code} {t.nom} : {t.source_locatif}"
+        for t in chosen
+        if t.source_locatif.startswith("choix d'usage")
+    ]
     if notes:
         lines.append("")
         lines.extend(f"Note : {n}" for n in notes)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 NNBSP = "\u202f"  # espace fine insécable
-NBSP = "\u00a0"   # espace insécable
+NBSP = "\u00a0"  # espace insécable
 
 # Horizontal spaces we replace: plain, no-break, thin, narrow no-break. Not newlines.
 _SP = "[ \t\u00a0\u2009\u202f]"
@@ -51,15 +51,21 @@ _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 
 def _before(space: str, keep_between_digits: bool = False):
     """Build the replacement that puts exactly ``space`` before a punctuation mark."""
+
     def repl(m: re.Match[str]) -> str:
         start, text = m.start(), m.string
         punct = m.group(0).lstrip(" \t\u00a0\u2009\u202f")
         if start == 0 or text[start - 1] in _LINE_BREAKS:
             return punct  # line start: nothing to attach to, no space at all
-        if keep_between_digits and start == m.end() - 1 and text[start - 1].isdigit() \
-                and text[m.end():m.end() + 1].isdigit():
+        if (
+            keep_between_digits
+            and start == m.end() - 1
+            and text[start - 1].isdigit()
+            and text[m.end() : m.end() + 1].isdigit()
+        ):
             return punct  # "1:2", "10:30:15" are not a colon in a sentence
         return space + punct
+
     return repl
 
 

@@ -80,9 +80,14 @@ def read_figures(path: str | Path, sheet: str | None = None) -> FiguresFile:
         values, problems = parse_figures(row.cells, figure_columns, name, row.line)
         result.problems.extend(problems)
         if code in result.lines:
-            result.problems.append(Problem(name, row.line,
-                                           f"colonne « {table.header[dep_index]} » : département « {code} » "
-                                           f"déjà présent ligne {result.lines[code]}"))
+            result.problems.append(
+                Problem(
+                    name,
+                    row.line,
+                    f"colonne « {table.header[dep_index]} » : département « {code} » "
+                    f"déjà présent ligne {result.lines[code]}",
+                )
+            )
             continue
         result.lines[code] = row.line
         if not problems:
@@ -102,9 +107,14 @@ def figure_columns_of(table: Table, exclude: set[str]) -> tuple[list[tuple[int, 
             continue
         name = slug(raw)
         if not name or not (name[0].isalpha()):
-            problems.append(Problem(table.file, table.header_line,
-                                    f"colonne « {raw} » : ce nom ne peut pas servir de nom de chiffre "
-                                    f"(il doit commencer par une lettre)"))
+            problems.append(
+                Problem(
+                    table.file,
+                    table.header_line,
+                    f"colonne « {raw} » : ce nom ne peut pas servir de nom de chiffre "
+                    f"(il doit commencer par une lettre)",
+                )
+            )
             continue
         if key in seen:
             continue  # duplicates are reported by the caller's header check
@@ -113,8 +123,9 @@ def figure_columns_of(table: Table, exclude: set[str]) -> tuple[list[tuple[int, 
     return columns, problems
 
 
-def parse_figures(cells: tuple[str, ...], columns: list[tuple[int, str, str]], file: str,
-                  line: int) -> tuple[dict[str, int | None], list[Problem]]:
+def parse_figures(
+    cells: tuple[str, ...], columns: list[tuple[int, str, str]], file: str, line: int
+) -> tuple[dict[str, int | None], list[Problem]]:
     """The figures of one row, and one problem per bad cell."""
     values: dict[str, int | None] = {}
     problems: list[Problem] = []

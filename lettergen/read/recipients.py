@@ -15,12 +15,33 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _POSTCODE = re.compile(r"\d{5}")
 
 # Columns that are not figures, by header key (see tables.header_key).
-KNOWN_COLUMNS = ("id", "civilite", "sexe", "prenom", "nom", "fonction", "departement", "adresse",
-                 "codepostal", "ville", "email", "formetitre", "source")
+KNOWN_COLUMNS = (
+    "id",
+    "civilite",
+    "sexe",
+    "prenom",
+    "nom",
+    "fonction",
+    "departement",
+    "adresse",
+    "codepostal",
+    "ville",
+    "email",
+    "formetitre",
+    "source",
+)
 REQUIRED = ("prenom", "nom", "departement")
-_ALIASES = {"mail": "email", "courriel": "email", "cp": "codepostal", "commune": "ville",
-            "dept": "departement", "dep": "departement", "codedepartement": "departement",
-            "codedudepartement": "departement", "departements": "departement"}
+_ALIASES = {
+    "mail": "email",
+    "courriel": "email",
+    "cp": "codepostal",
+    "commune": "ville",
+    "dept": "departement",
+    "dep": "departement",
+    "codedepartement": "departement",
+    "codedudepartement": "departement",
+    "departements": "departement",
+}
 # What users type for a civility, by lower-case value → genre.
 CIVILITES = {"madame": "F", "mme": "F", "mme.": "F", "monsieur": "M", "m.": "M", "m": "M"}
 SEXES = {"f": "F", "m": "M"}
@@ -50,7 +71,9 @@ def _territory_exists(code: str) -> bool:
 
 
 _FALLBACK_CODES = frozenset(
-    [f"{n:02d}" for n in range(1, 96) if n != 20] + ["2A", "2B", "971", "972", "973", "974", "976", "69M", "6AE"])
+    [f"{n:02d}" for n in range(1, 96) if n != 20]
+    + ["2A", "2B", "971", "972", "973", "974", "976", "69M", "6AE"]
+)
 
 
 def normalize_code(raw: str) -> str:
@@ -72,7 +95,9 @@ def normalize_code(raw: str) -> str:
     return value
 
 
-def check_departement(raw: str, file: str, line: int, column: str = "departement") -> tuple[str, Problem | None]:
+def check_departement(
+    raw: str, file: str, line: int, column: str = "departement"
+) -> tuple[str, Problem | None]:
     """The normalised code, or a problem naming the column and the bad value."""
     if not raw:
         return "", Problem(file, line, f"colonne « {column} » : valeur vide (code du département attendu)")
@@ -98,15 +123,21 @@ def header_problems(table: Table) -> list[Problem]:
         if not key:
             continue
         if key in seen:
-            problems.append(Problem(table.file, table.header_line,
-                                    f"colonne « {raw} » en double (même nom que « {seen[key]} »)"))
+            problems.append(
+                Problem(
+                    table.file,
+                    table.header_line,
+                    f"colonne « {raw} » en double (même nom que « {seen[key]} »)",
+                )
+            )
         else:
             seen[key] = raw
     return problems
 
 
-def read_recipients(path: str | Path, figures_path: str | Path | None = None,
-                    sheet: str | None = None) -> ReadResult:
+def read_recipients(
+    path: str | Path, figures_path: str | Path | None = None, sheet: str | None = None
+) -> ReadResult:
     """Read the recipients (and the figures file if given): valid recipients and every problem.
 
     Never raises for bad input: a file that cannot be read gives one problem.
@@ -142,7 +173,9 @@ def _read_rows(table: Table, result: ReadResult) -> None:
             problems.append(Problem(file, table.header_line, f"colonne « {required} » manquante"))
     if "civilite" not in index and "sexe" not in index:
         problems.append(Problem(file, table.header_line, "colonne « civilite » ou « sexe » manquante"))
-    figure_columns, figure_header_problems = figure_columns_of(table, exclude=set(KNOWN_COLUMNS) | set(_ALIASES))
+    figure_columns, figure_header_problems = figure_columns_of(
+        table, exclude=set(KNOWN_COLUMNS) | set(_ALIASES)
+    )
     problems.extend(figure_header_problems)
     result.figure_names = tuple(n for _, n, _ in figure_columns)
     result.problems.extend(problems)
@@ -208,12 +241,17 @@ def _read_rows(table: Table, result: ReadResult) -> None:
         raw_id = cell(cells, "id")
         ident = raw_id or departement
         if raw_id and not ID_PATTERN.fullmatch(raw_id):
-            bad("id", f"« {raw_id} » contient des caractères interdits "
-                      f"(lettres sans accents, chiffres, « _ », « . » et « - » seulement)")
+            bad(
+                "id",
+                f"« {raw_id} » contient des caractères interdits "
+                f"(lettres sans accents, chiffres, « _ », « . » et « - » seulement)",
+            )
         elif ident and ident in seen_ids:
             where = f"colonne « {label('id')} » : " if "id" in index else ""
             hint = "" if raw_id else " (donnez à chaque destinataire un id distinct dans une colonne « id »)"
-            row_problems.append(Problem(file, line, f"{where}id « {ident} » déjà utilisé ligne {seen_ids[ident]}{hint}"))
+            row_problems.append(
+                Problem(file, line, f"{where}id « {ident} » déjà utilisé ligne {seen_ids[ident]}{hint}")
+            )
         elif ident:
             seen_ids[ident] = line
         figures, figure_problems = parse_figures(cells, figure_columns, file, line)
@@ -221,15 +259,30 @@ def _read_rows(table: Table, result: ReadResult) -> None:
         if row_problems:
             result.problems.extend(row_problems)
             continue
-        result.recipients.append(Recipient(
-            id=ident, genre=genre, prenom=prenom, nom=nom, departement=departement, fonction=fonction,
-            adresse=split_address(cell(cells, "adresse")), code_postal=code_postal, ville=cell(cells, "ville"),
-            email=email, forme_titre=forme_titre.casefold(), figures=figures,
-            source=file, line=line, provenance=cell(cells, "source")))
+        result.recipients.append(
+            Recipient(
+                id=ident,
+                genre=genre,
+                prenom=prenom,
+                nom=nom,
+                departement=departement,
+                fonction=fonction,
+                adresse=split_address(cell(cells, "adresse")),
+                code_postal=code_postal,
+                ville=cell(cells, "ville"),
+                email=email,
+                forme_titre=forme_titre.casefold(),
+                figures=figures,
+                source=file,
+                line=line,
+                provenance=cell(cells, "source"),
+            )
+        )
     result.problems.extend(table.problems)
     if header_ok and rows_seen == 0 and not table.problems:
-        result.problems.append(Problem(file, table.header_line,
-                                       "aucun destinataire : le fichier n'a que la ligne d'en-tête"))
+        result.problems.append(
+            Problem(file, table.header_line, "aucun destinataire : le fichier n'a que la ligne d'en-tête")
+        )
 
 
 def _merge_figures(result: ReadResult, figures) -> None:
@@ -249,9 +302,14 @@ def _merge_figures(result: ReadResult, figures) -> None:
             used.add(recipient.departement)
             values.update(row)
         elif recipient.departement not in figures.lines and figures_usable:
-            result.warnings.append(Problem(recipient.source, recipient.line,
-                                           f"aucune ligne de chiffres pour le département « {recipient.departement} » "
-                                           f"dans {figures.file} : les phrases qui en ont besoin seront omises"))
+            result.warnings.append(
+                Problem(
+                    recipient.source,
+                    recipient.line,
+                    f"aucune ligne de chiffres pour le département « {recipient.departement} » "
+                    f"dans {figures.file} : les phrases qui en ont besoin seront omises",
+                )
+            )
         else:
             used.add(recipient.departement)  # its figure row has problems, already reported
         for key, value in recipient.figures.items():
@@ -262,8 +320,13 @@ def _merge_figures(result: ReadResult, figures) -> None:
     recipient_codes = {r.departement for r in result.recipients}
     for code, line in sorted(figures.lines.items(), key=lambda item: item[1]):
         if code not in recipient_codes and code not in used:
-            result.warnings.append(Problem(figures.file, line,
-                                           f"chiffres du département « {code} » : aucun destinataire dans ce département"))
+            result.warnings.append(
+                Problem(
+                    figures.file,
+                    line,
+                    f"chiffres du département « {code} » : aucun destinataire dans ce département",
+                )
+            )
 
 
 def _replace_figures(recipient: Recipient, values: dict[str, int | None]) -> Recipient:

@@ -27,9 +27,9 @@ import datetime as _dt
 import os
 import re
 import tempfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from lettergen.errors import InputError, InvalidInput, Problem
 from lettergen.read.tables import TableError, header_key, open_table
@@ -50,8 +50,19 @@ CSP_HEADS = {
     "69M": ("69M", ASSEMBLY, ("69", "epci"), "Métropole de Lyon"),
 }
 
-OUTPUT_COLUMNS = ("id", "civilite", "prenom", "nom", "fonction", "departement", "adresse",
-                  "code_postal", "ville", "email", "source")
+OUTPUT_COLUMNS = (
+    "id",
+    "civilite",
+    "prenom",
+    "nom",
+    "fonction",
+    "departement",
+    "adresse",
+    "code_postal",
+    "ville",
+    "email",
+    "source",
+)
 
 # Header keys (tables.header_key) of each RNE column, in every vocabulary published.
 _COLUMNS = {
@@ -63,8 +74,11 @@ _COLUMNS = {
     "fonction": ("libelledelafonction", "libellefonction", "libelledefonction"),
     "debut": ("datededebutdelafonction", "datedebutfonction"),
     "fin": ("datedefindelafonction", "datefinfonction"),
-    "csp": ("codedelacollectiviteastatutparticulier", "codecollectiviteastatutparticulier",
-            "codecollectivitestatutparticulier"),
+    "csp": (
+        "codedelacollectiviteastatutparticulier",
+        "codecollectiviteastatutparticulier",
+        "codecollectivitestatutparticulier",
+    ),
     "canton": ("codeducanton", "codecanton"),
 }
 _DATE_IN_NAME = re.compile(r"(20\d\d)-(\d\d)-(\d\d)")
@@ -183,15 +197,28 @@ def import_rne(paths: Sequence[str | Path], addresses: str | Path = ADDRESSES) -
         elif "canton" in index:
             kind = "cd"
         else:
-            problems.append(Problem(name, table.header_line,
-                                    "ce fichier n'est pas un fichier du RNE reconnu (conseillers départementaux "
-                                    "ou membres des assemblées des collectivités à statut particulier)"))
+            problems.append(
+                Problem(
+                    name,
+                    table.header_line,
+                    "ce fichier n'est pas un fichier du RNE reconnu (conseillers départementaux "
+                    "ou membres des assemblées des collectivités à statut particulier)",
+                )
+            )
             continue
-        missing = [c for c in ("nom", "prenom", "sexe", "fonction") + (("departement",) if kind == "cd" else ())
-                   if c not in index]
+        missing = [
+            c
+            for c in ("nom", "prenom", "sexe", "fonction") + (("departement",) if kind == "cd" else ())
+            if c not in index
+        ]
         if missing:
-            problems.append(Problem(name, table.header_line,
-                                    "colonnes du RNE manquantes : " + ", ".join(f"« {m} »" for m in missing)))
+            problems.append(
+                Problem(
+                    name,
+                    table.header_line,
+                    "colonnes du RNE manquantes : " + ", ".join(f"« {m} »" for m in missing),
+                )
+            )
             continue
         kinds.add(kind)
         date = rne_date(path)
@@ -222,16 +249,30 @@ def import_rne(paths: Sequence[str | Path], addresses: str | Path = ADDRESSES) -
                 if fonction != head[1]:
                     continue
                 code, label = head[0], head[3]
-            holder = _Holder(code, cell(cells, "nom"), cell(cells, "prenom"), cell(cells, "sexe").upper(),
-                             parse_date(cell(cells, "debut")), name, row.line, date, label)
+            holder = _Holder(
+                code,
+                cell(cells, "nom"),
+                cell(cells, "prenom"),
+                cell(cells, "sexe").upper(),
+                parse_date(cell(cells, "debut")),
+                name,
+                row.line,
+                date,
+                label,
+            )
             previous = holders.get(code)
             if previous is not None:
                 keep = max((previous, holder), key=lambda h: (h.debut or _dt.date.min, h.rne_date))
                 other = holder if keep is previous else previous
-                result.warnings.append(Problem(other.file, other.line,
-                                               f"{code} : deux présidents en fonction ({previous.prenom} {previous.nom}, "
-                                               f"{holder.prenom} {holder.nom}) ; gardé : {keep.prenom} {keep.nom} "
-                                               f"(fonction la plus récente)"))
+                result.warnings.append(
+                    Problem(
+                        other.file,
+                        other.line,
+                        f"{code} : deux présidents en fonction ({previous.prenom} {previous.nom}, "
+                        f"{holder.prenom} {holder.nom}) ; gardé : {keep.prenom} {keep.nom} "
+                        f"(fonction la plus récente)",
+                    )
+                )
                 holder = keep
             holders[code] = holder
         problems.extend(table.problems)
@@ -247,32 +288,67 @@ def import_rne(paths: Sequence[str | Path], addresses: str | Path = ADDRESSES) -
     # Vacancies: a département of the CD file with no current president.
     for code, label in sorted(cd_groups.items()):
         if code not in holders:
-            result.warnings.append(Problem(None, None,
-                                           f"{code} ({_territory_name(code, label)}) : aucun « {PRESIDENT_CD} » en "
-                                           f"fonction dans le RNE (siège vacant ?) : destinataire à ajouter à la main"))
+            result.warnings.append(
+                Problem(
+                    None,
+                    None,
+                    f"{code} ({_territory_name(code, label)}) : aucun « {PRESIDENT_CD} » en "
+                    f"fonction dans le RNE (siège vacant ?) : destinataire à ajouter à la main",
+                )
+            )
     if "cd" not in kinds:
-        result.warnings.append(Problem(None, None, "fichier des conseillers départementaux non fourni : "
-                                                   "seuls les chefs des collectivités à statut particulier sont importés"))
+        result.warnings.append(
+            Problem(
+                None,
+                None,
+                "fichier des conseillers départementaux non fourni : "
+                "seuls les chefs des collectivités à statut particulier sont importés",
+            )
+        )
     if "csp" not in kinds:
-        result.warnings.append(Problem(None, None, "fichier des collectivités à statut particulier non fourni : "
-                                                   "Corse, Martinique, Guyane et Métropole de Lyon absentes"))
+        result.warnings.append(
+            Problem(
+                None,
+                None,
+                "fichier des collectivités à statut particulier non fourni : "
+                "Corse, Martinique, Guyane et Métropole de Lyon absentes",
+            )
+        )
     else:
         for csp, (code, fonction, _, label) in CSP_HEADS.items():
             if code not in holders:
-                result.warnings.append(Problem(None, None, f"{code} ({label}) : aucun « {fonction} » en fonction "
-                                                           f"dans le RNE : destinataire à ajouter à la main"))
+                result.warnings.append(
+                    Problem(
+                        None,
+                        None,
+                        f"{code} ({label}) : aucun « {fonction} » en fonction "
+                        f"dans le RNE : destinataire à ajouter à la main",
+                    )
+                )
     if "75" not in holders:
-        result.warnings.append(Problem(None, None, "75 (Paris) : la maire ou le maire de Paris n'est pas dans ces "
-                                                   "fichiers (fichier des maires du RNE) : destinataire à ajouter à la main"))
-    result.warnings.append(Problem(None, None, f"adresses postales tirées de l'{ADDRESSES_LABEL} : "
-                                               f"à vérifier avant l'envoi"))
+        result.warnings.append(
+            Problem(
+                None,
+                None,
+                "75 (Paris) : la maire ou le maire de Paris n'est pas dans ces "
+                "fichiers (fichier des maires du RNE) : destinataire à ajouter à la main",
+            )
+        )
+    result.warnings.append(
+        Problem(None, None, f"adresses postales tirées de l'{ADDRESSES_LABEL} : à vérifier avant l'envoi")
+    )
 
     for code in sorted(holders):
         holder = holders[code]
         civilite = {"F": "Madame", "M": "Monsieur"}.get(holder.sexe, "")
         if not civilite:
-            result.warnings.append(Problem(holder.file, holder.line, f"{code} : code sexe « {holder.sexe} » inconnu : "
-                                                                     f"civilité laissée vide (formes neutres)"))
+            result.warnings.append(
+                Problem(
+                    holder.file,
+                    holder.line,
+                    f"{code} : code sexe « {holder.sexe} » inconnu : civilité laissée vide (formes neutres)",
+                )
+            )
         csp_entry = next((v for v in CSP_HEADS.values() if v[0] == code), None)
         where = csp_entry[2] if csp_entry else (code, "cg")
         address = address_book.get(where)
@@ -280,14 +356,32 @@ def import_rne(paths: Sequence[str | Path], addresses: str | Path = ADDRESSES) -
         if address is None:
             lines, postcode, town, email = (), "", "", ""
             source = f"{rne} ; adresse : absente de l'{ADDRESSES_LABEL}"
-            result.warnings.append(Problem(None, None, f"{code} ({_territory_name(code, holder.label)}) : pas d'adresse "
-                                                       f"dans l'{ADDRESSES_LABEL} : adresse laissée vide, à compléter"))
+            result.warnings.append(
+                Problem(
+                    None,
+                    None,
+                    f"{code} ({_territory_name(code, holder.label)}) : pas d'adresse "
+                    f"dans l'{ADDRESSES_LABEL} : adresse laissée vide, à compléter",
+                )
+            )
         else:
             lines, postcode, town, email = address
             source = f"{rne} ; adresse : {ADDRESSES_LABEL}"
-        result.rows.append(RneRecipient(id=code, civilite=civilite, prenom=holder.prenom, nom=holder.nom,
-                                        fonction="president_cd", departement=code, adresse=lines,
-                                        code_postal=postcode, ville=town, email=email, source=source))
+        result.rows.append(
+            RneRecipient(
+                id=code,
+                civilite=civilite,
+                prenom=holder.prenom,
+                nom=holder.nom,
+                fonction="president_cd",
+                departement=code,
+                adresse=lines,
+                code_postal=postcode,
+                ville=town,
+                email=email,
+                source=source,
+            )
+        )
     return result
 
 
@@ -298,8 +392,17 @@ def _load_addresses(path: str | Path) -> tuple[dict[tuple[str, str], tuple], lis
     except TableError as error:
         return {}, [error.problem]
     keys = [header_key(h) for h in table.header]
-    needed = ("codedepartement", "pivot", "typeadresse", "ligne1", "ligne2", "ligne3", "codepostal",
-              "communelibellepostal", "emailouformulaire")
+    needed = (
+        "codedepartement",
+        "pivot",
+        "typeadresse",
+        "ligne1",
+        "ligne2",
+        "ligne3",
+        "codepostal",
+        "communelibellepostal",
+        "emailouformulaire",
+    )
     missing = [k for k in needed if k not in keys]
     if missing:
         return {}, [Problem(str(path), table.header_line, f"colonnes manquantes : {', '.join(missing)}")]
@@ -311,8 +414,12 @@ def _load_addresses(path: str | Path) -> tuple[dict[tuple[str, str], tuple], lis
         if key in book and c[i["typeadresse"]] != "postale":
             continue
         email = c[i["emailouformulaire"]]
-        book[key] = (tuple(x for x in (c[i["ligne1"]], c[i["ligne2"]], c[i["ligne3"]]) if x),
-                     c[i["codepostal"]], c[i["communelibellepostal"]], email if "@" in email else "")
+        book[key] = (
+            tuple(x for x in (c[i["ligne1"]], c[i["ligne2"]], c[i["ligne3"]]) if x),
+            c[i["codepostal"]],
+            c[i["communelibellepostal"]],
+            email if "@" in email else "",
+        )
     return book, list(table.problems)
 
 
@@ -321,12 +428,21 @@ def write_recipients_csv(rows: Iterable[RneRecipient], out_path: str | Path) -> 
     out = Path(out_path)
     directory = out.parent if str(out.parent) else Path(".")
     try:
-        handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=directory,
-                                             prefix=f".{out.name}.", suffix=".tmp", delete=False)
+        handle = tempfile.NamedTemporaryFile(
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=directory,
+            prefix=f".{out.name}.",
+            suffix=".tmp",
+            delete=False,
+        )
     except OSError as error:
         from lettergen.errors import OutputError
 
-        raise OutputError(f"impossible d'écrire dans ce dossier ({error.strerror or error})", str(out)) from None
+        raise OutputError(
+            f"impossible d'écrire dans ce dossier ({error.strerror or error})", str(out)
+        ) from None
     count = 0
     try:
         with handle:

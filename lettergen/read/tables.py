@@ -21,9 +21,9 @@ import os
 import re
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 from xml.etree import ElementTree
 
 from lettergen.errors import InputError, Problem
@@ -87,8 +87,12 @@ class Table:
     separator: str = ""
 
 
-def open_table(path: str | os.PathLike[str], sheet: str | None = None,
-               display_name: str | None = None, skip_title_line: str | None = None) -> Table:
+def open_table(
+    path: str | os.PathLike[str],
+    sheet: str | None = None,
+    display_name: str | None = None,
+    skip_title_line: str | None = None,
+) -> Table:
     """Open a CSV or XLSX table; raise :class:`TableError` if it cannot be read as a table.
 
     ``display_name`` is the file name shown in messages (default: the path as given).
@@ -109,15 +113,19 @@ def open_table(path: str | os.PathLike[str], sheet: str | None = None,
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, name, sheet)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise TableError("classeur Excel 97-2003 (.xls) non pris en charge : "
-                         "enregistrez-le au format .xlsx ou CSV", name)
+        raise TableError(
+            "classeur Excel 97-2003 (.xls) non pris en charge : enregistrez-le au format .xlsx ou CSV", name
+        )
     if sheet is not None:
-        raise TableError(f"feuille « {sheet} » demandée, mais ce fichier est un CSV, pas un classeur XLSX", name)
+        raise TableError(
+            f"feuille « {sheet} » demandée, mais ce fichier est un CSV, pas un classeur XLSX", name
+        )
     data = path.read_bytes()
     return _open_csv(data, name, skip_title_line)
 
 
 # --------------------------------------------------------------------------------------- CSV
+
 
 def decode(data: bytes, name: str) -> tuple[str, str]:
     """Decode a CSV file's bytes: (text, encoding). Strict: UTF-8, then Windows-1252."""
@@ -149,7 +157,7 @@ def _undecodable(data: bytes, error: UnicodeDecodeError, name: str, encoding: st
         line = data[:offset].decode("utf-16", errors="replace").count("\n") + 1
     else:
         line = data.count(b"\n", 0, offset) + 1
-    byte = data[offset:offset + 1].hex().upper()
+    byte = data[offset : offset + 1].hex().upper()
     label = "UTF-16" if encoding == "utf-16" else "UTF-8 ni en Windows-1252"
     if encoding == "utf-16":
         message = f"octets illisibles (0x{byte}) : le fichier n'est pas en UTF-16 valide"
@@ -167,8 +175,11 @@ def _open_csv(data: bytes, name: str, skip_title_line: str | None) -> Table:
     if not text.strip(_STRIP):
         raise TableError("fichier vide", name)
     if _HTML.match(text):
-        raise TableError("ce fichier est une page web (HTML) ou du XML, pas un tableau CSV : "
-                         "enregistrez le tableau au format CSV ou XLSX", name)
+        raise TableError(
+            "ce fichier est une page web (HTML) ou du XML, pas un tableau CSV : "
+            "enregistrez le tableau au format CSV ou XLSX",
+            name,
+        )
     if _looks_binary(text):
         raise TableError("ce fichier n'est pas un tableau CSV ou XLSX (contenu binaire)", name)
 
@@ -215,7 +226,9 @@ def _detect_separator(header: str) -> str:
     return best if counts[best] else ";"
 
 
-def _csv_rows(lines: io.StringIO, separator: str, header_line: int, width: int, table: Table) -> Iterator[Row]:
+def _csv_rows(
+    lines: io.StringIO, separator: str, header_line: int, width: int, table: Table
+) -> Iterator[Row]:
     reader = csv.reader(lines, delimiter=separator, strict=False)
     previous = 0
     for cells in reader:
@@ -234,31 +247,50 @@ def _fit(values: list[str], width: int, line: int, table: Table) -> Row | None:
     if len(values) > width:
         extra = values[width:]
         if any(extra):
-            table.problems.append(Problem(table.file, line,
-                                          f"{len(values)} champs sur la ligne, l'en-tête en a {width} "
-                                          f"(champ en trop : « {next(v for v in extra if v)} »)"))
+            table.problems.append(
+                Problem(
+                    table.file,
+                    line,
+                    f"{len(values)} champs sur la ligne, l'en-tête en a {width} "
+                    f"(champ en trop : « {next(v for v in extra if v)} »)",
+                )
+            )
             return None
         values = values[:width]
     elif len(values) < width:
         if table.kind == "xlsx":
             values = values + [""] * (width - len(values))
         else:
-            table.problems.append(Problem(table.file, line,
-                                          f"{len(values)} champs sur la ligne, l'en-tête en a {width} "
-                                          f"(séparateur : {_SEPARATOR_NAMES.get(table.separator, table.separator)})"))
+            table.problems.append(
+                Problem(
+                    table.file,
+                    line,
+                    f"{len(values)} champs sur la ligne, l'en-tête en a {width} "
+                    f"(séparateur : {_SEPARATOR_NAMES.get(table.separator, table.separator)})",
+                )
+            )
             return None
     return Row(line, tuple(values))
 
 
 # -------------------------------------------------------------------------------------- XLSX
 
+
 def _open_xlsx(path: Path, name: str, sheet: str | None) -> Table:
     from lettergen.read import xlsx  # imported here: CSV-only runs do not pay for openpyxl
 
     try:
         workbook = xlsx.load(path)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, AttributeError,
-            ElementTree.ParseError, IndexError) as error:
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        OSError,
+        TypeError,
+        AttributeError,
+        ElementTree.ParseError,
+        IndexError,
+    ) as error:
         raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
     except Exception as error:  # openpyxl raises many kinds of errors on a damaged file
         raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
@@ -313,7 +345,9 @@ def _xlsx_rows(rows: Iterator[tuple[int, list[str]]], width: int, table: Table, 
         workbook.close()
 
 
-def _xlsx_values(worksheet, merged: dict[tuple[int, int], tuple[int, int]]) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_values(
+    worksheet, merged: dict[tuple[int, int], tuple[int, int]]
+) -> Iterator[tuple[int, list[str]]]:
     """(Excel row number, cell texts) for each row, merged cells filled from their top-left cell."""
     anchors: dict[tuple[int, int], str] = {}
     number = 0
@@ -348,26 +382,29 @@ def _merged_ranges(path: Path, worksheet) -> dict[tuple[int, int], tuple[int, in
     if not part:
         return {}
     result: dict[tuple[int, int], tuple[int, int]] = {}
-    with zipfile.ZipFile(path) as archive:
-        with archive.open(part.lstrip("/")) as source:
-            tail = b""
-            refs: list[bytes] = []
-            while True:  # a byte scan: much faster than parsing the sheet's XML twice
-                chunk = source.read(1 << 20)
-                if not chunk:
-                    break
-                data = tail + chunk
-                if b"mergeCell" in data:
-                    refs.extend(_MERGE_REF.findall(data))
-                    tail = b""
-                else:
-                    tail = data[-200:]
+    with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as source:
+        tail = b""
+        refs: list[bytes] = []
+        while True:  # a byte scan: much faster than parsing the sheet's XML twice
+            chunk = source.read(1 << 20)
+            if not chunk:
+                break
+            data = tail + chunk
+            if b"mergeCell" in data:
+                refs.extend(_MERGE_REF.findall(data))
+                tail = b""
+            else:
+                tail = data[-200:]
     for ref in dict.fromkeys(refs):
         try:
             min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii"))
         except (ValueError, TypeError, UnicodeDecodeError):
             continue
-        if min_row is None or max_row is None or (max_row - min_row + 1) * (max_col - min_col + 1) > 1_000_000:
+        if (
+            min_row is None
+            or max_row is None
+            or (max_row - min_row + 1) * (max_col - min_col + 1) > 1_000_000
+        ):
             continue  # a whole-column merge: nothing useful to fill
         for r in range(min_row, max_row + 1):
             for c in range(min_col, max_col + 1):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Iterator
+from collections.abc import Iterator
 from warnings import warn
 
 from lxml import etree
@@ -83,7 +83,7 @@ class Sheet(ReadOnlyWorksheet):
             with self._get_source() as src:
                 dimensions = WorkSheetParser(src, []).parse_dimensions()
         else:
-            head = data[:match.start()]
+            head = data[: match.start()]
             dimensions = None
             if b"dimension" in head:
                 try:
@@ -169,8 +169,7 @@ def _parse_rows(src, worksheet) -> Iterator[tuple[int, list[tuple[int, object]]]
     columns: dict[str, int] = {}
     digits = "0123456789"
     row_counter = 0
-    for _, row in etree.iterparse(src, events=("end",), tag=_ROW,
-                                     remove_comments=True, remove_pis=True):
+    for _, row in etree.iterparse(src, events=("end",), tag=_ROW, remove_comments=True, remove_pis=True):
         r = row.get("r")
         if r is not None:
             try:
@@ -215,8 +214,10 @@ def _parse_rows(src, worksheet) -> Iterator[tuple[int, list[tuple[int, object]]]
                         try:
                             value = from_excel(value, epoch, timedelta=style_id in timedelta_formats)
                         except (OverflowError, ValueError):
-                            warn(f"Cell {coordinate} is marked as a date but the serial value {value} is outside "
-                                 "the limits for dates. The cell will be treated as an error.")
+                            warn(
+                                f"Cell {coordinate} is marked as a date but the serial value {value} is outside "
+                                "the limits for dates. The cell will be treated as an error."
+                            )
                             value = "#VALUE!"
                 elif data_type == "s":
                     value = shared[int(value)]

@@ -23,13 +23,13 @@ from lettergen.template.messages import suggest, syntax_message
 class SourceFile:
     """One template of an inheritance chain, parsed."""
 
-    loader_name: str       # the name Jinja knows it by: "segur.j2"
-    filename: str          # absolute, normalised path
-    display: str           # as the user types it: "templates/segur.j2"
+    loader_name: str  # the name Jinja knows it by: "segur.j2"
+    filename: str  # absolute, normalised path
+    display: str  # as the user types it: "templates/segur.j2"
     source: str
     ast: nodes.Template
     parent: str | None = None  # loader name of the template it extends
-    blocks: tuple[str, ...] = ()          # every block defined in this file
+    blocks: tuple[str, ...] = ()  # every block defined in this file
     top_blocks: tuple[tuple[str, int], ...] = ()  # blocks that override the parent's
     description: str = ""
     problems: list[Problem] = field(default_factory=list)
@@ -89,10 +89,14 @@ def parse_file(env: Any, loader_name: str, templates_dir: Path, display: str | N
         break
     blocks = tuple(b.name for b in ast.find_all(nodes.Block))
     top = tuple((b.name, b.lineno) for b in _top_level_blocks(ast))
-    return SourceFile(loader_name, filename, shown, source, ast, parent, blocks, top, description_of(source, ast))
+    return SourceFile(
+        loader_name, filename, shown, source, ast, parent, blocks, top, description_of(source, ast)
+    )
 
 
-def load_chain(env: Any, loader_name: str, templates_dir: Path, display: str | None = None) -> list[SourceFile]:
+def load_chain(
+    env: Any, loader_name: str, templates_dir: Path, display: str | None = None
+) -> list[SourceFile]:
     """The template and its parents, child first. A missing parent is a problem of the child."""
     chain = [parse_file(env, loader_name, templates_dir, display)]
     seen = {loader_name}
@@ -108,10 +112,13 @@ def load_chain(env: Any, loader_name: str, templates_dir: Path, display: str | N
         except TemplateNotFound:
             line = next((e.lineno for e in child.ast.find_all(nodes.Extends)), None)
             names = env.loader.list_templates()
-            child.problems.append(Problem(
-                child.display, line,
-                f"le modèle parent « {child.parent} » est introuvable" + suggest(child.parent, names),
-            ))
+            child.problems.append(
+                Problem(
+                    child.display,
+                    line,
+                    f"le modèle parent « {child.parent} » est introuvable" + suggest(child.parent, names),
+                )
+            )
             break
     return chain
 
@@ -155,28 +162,55 @@ def static_problems(chain: list[SourceFile], env: Any, schema: dict[str, Any]) -
         ast, shown = item.ast, item.display
         for node in ast.find_all(nodes.Filter):
             if node.name not in env.filters:
-                problems.append(Problem(shown, node.lineno, f"filtre inconnu « {node.name} »" + suggest(node.name, env.filters)))
+                problems.append(
+                    Problem(
+                        shown,
+                        node.lineno,
+                        f"filtre inconnu « {node.name} »" + suggest(node.name, env.filters),
+                    )
+                )
         for node in ast.find_all(nodes.Test):
             if node.name not in env.tests:
-                problems.append(Problem(shown, node.lineno, f"test inconnu « {node.name} »" + suggest(node.name, env.tests)))
+                problems.append(
+                    Problem(
+                        shown, node.lineno, f"test inconnu « {node.name} »" + suggest(node.name, env.tests)
+                    )
+                )
         if item.parent and index + 1 < len(chain):
-            parent_blocks = {name for ancestor in chain[index + 1:] for name in ancestor.blocks}
+            parent_blocks = {name for ancestor in chain[index + 1 :] for name in ancestor.blocks}
             for name, line in item.top_blocks:
                 if name not in parent_blocks:
-                    problems.append(Problem(
-                        shown, line,
-                        f"le bloc « {name} » n'existe pas dans « {item.parent} »" + suggest(name, parent_blocks),
-                    ))
+                    problems.append(
+                        Problem(
+                            shown,
+                            line,
+                            f"le bloc « {name} » n'existe pas dans « {item.parent} »"
+                            + suggest(name, parent_blocks),
+                        )
+                    )
         try:
             undeclared = meta.find_undeclared_variables(ast) - known_variables
         except TemplateSyntaxError:  # an unknown filter or test, reported above
             undeclared = set()
         for name in sorted(undeclared, key=lambda n: _first_line(ast, n)):
-            problems.append(Problem(shown, _first_line(ast, name), f"variable inconnue « {name} »" + suggest(name, known_variables)))
+            problems.append(
+                Problem(
+                    shown,
+                    _first_line(ast, name),
+                    f"variable inconnue « {name} »" + suggest(name, known_variables),
+                )
+            )
         forbidden: dict[int, str] = {}
         for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-            name = node.attr if isinstance(node, nodes.Getattr) else (
-                node.arg.value if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else "")
+            name = (
+                node.attr
+                if isinstance(node, nodes.Getattr)
+                else (
+                    node.arg.value
+                    if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)
+                    else ""
+                )
+            )
             if name.startswith("_"):
                 forbidden[node.lineno] = name  # pre-order walk: the innermost (first written) wins
         for line, name in forbidden.items():

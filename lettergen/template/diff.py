@@ -16,7 +16,7 @@ def _words(text: str) -> list[str]:
 
 
 def _context(words: list[str], start: int, end: int) -> str:
-    chunk = " ".join(words[max(start, 0):end])
+    chunk = " ".join(words[max(start, 0) : end])
     return chunk
 
 

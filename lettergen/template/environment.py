@@ -27,8 +27,8 @@ from jinja2 import FileSystemLoader, StrictUndefined, pass_context
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from lettergen.template import french_api as french
 from lettergen.letter import escape_markup
+from lettergen.template import french_api as french
 
 MAX_RANGE = 1000
 _MISSING = object()
@@ -126,8 +126,12 @@ FILTERS = {
 TESTS = {"connu": t_connu}
 
 
-_OBJECT_NAMES = {"Destinataire": "destinataire", "Chiffres": "chiffres", "Territory": "departement",
-                 "Institution": "institution"}
+_OBJECT_NAMES = {
+    "Destinataire": "destinataire",
+    "Chiffres": "chiffres",
+    "Territory": "departement",
+    "Institution": "institution",
+}
 
 
 class FrenchUndefined(StrictUndefined):

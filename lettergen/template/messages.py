@@ -6,7 +6,7 @@ import difflib
 import os
 import re
 import traceback
-from typing import Iterable
+from collections.abc import Iterable
 
 _QUOTED = re.compile(r"'([^']*)'")
 
@@ -82,7 +82,9 @@ def security_message(message: str) -> str:
     message = message or ""
     match = re.match(r"access to attribute '([^']*)' of '([^']*)' object is unsafe", message)
     if match:
-        return f"accès interdit dans un modèle : attribut « {match.group(1)} » d'un objet « {match.group(2)} »"
+        return (
+            f"accès interdit dans un modèle : attribut « {match.group(1)} » d'un objet « {match.group(2)} »"
+        )
     if "is not safely callable" in message:
         return f"accès interdit dans un modèle : appel de fonction refusé ({message})"
     if "range too big" in message:

@@ -13,14 +13,14 @@ import datetime as _dt
 import os
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from jinja2 import Template, TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedError
 
-from lettergen.template import french_api as french
 from lettergen.errors import InvalidInput, Problem, TemplateError
 from lettergen.letter import (
     Letter,
@@ -34,6 +34,7 @@ from lettergen.letter import (
     text_of,
 )
 from lettergen.read.records import ReadResult, Recipient
+from lettergen.template import french_api as french
 from lettergen.template.checks import SourceFile, display_name, load_chain, parse_file, static_problems
 from lettergen.template.environment import UnknownValue, make_environment
 from lettergen.template.messages import security_message, suggest, syntax_message, template_line
@@ -59,7 +60,7 @@ class LetterTemplate:
     """A compiled template, its parents and the campaign it speaks for."""
 
     name: str
-    file: str                       # as the user types it: "templates/relance.j2"
+    file: str  # as the user types it: "templates/relance.j2"
     templates_dir: Path
     jinja: Template
     campaign: Campaign
@@ -110,7 +111,9 @@ def available_templates(templates_dir: Path) -> list[str]:
     return sorted(p.stem for p in templates_dir.glob(f"*{TEMPLATE_SUFFIX}"))
 
 
-def load_template(name_or_path: str | os.PathLike[str], templates_dir: str | os.PathLike[str] = "templates") -> LetterTemplate:
+def load_template(
+    name_or_path: str | os.PathLike[str], templates_dir: str | os.PathLike[str] = "templates"
+) -> LetterTemplate:
     """Find, parse, check and compile a template (a name like ``relance`` or a path).
 
     Raises :class:`TemplateError` (every problem in ``.problems``) for a
@@ -124,7 +127,8 @@ def load_template(name_or_path: str | os.PathLike[str], templates_dir: str | os.
         names = available_templates(templates_dir)
         wanted = Path(os.fspath(name_or_path)).stem
         raise TemplateError(
-            f"modèle « {os.fspath(name_or_path)} » introuvable" + suggest(wanted, names)
+            f"modèle « {os.fspath(name_or_path)} » introuvable"
+            + suggest(wanted, names)
             + (" ; modèles disponibles : " + ", ".join(names) if names else ""),
         )
     campaign = load_campaign(templates_dir)
@@ -172,8 +176,9 @@ def _display_for(filename: str | None, chain: list[SourceFile], templates_dir: P
 # --------------------------------------------------------------------------- rendering
 
 
-def render_markup(template: LetterTemplate, recipient: Recipient, letter_date: _dt.date,
-                  figure_names: Iterable[str] = ()) -> str:
+def render_markup(
+    template: LetterTemplate, recipient: Recipient, letter_date: _dt.date, figure_names: Iterable[str] = ()
+) -> str:
     """The letter markup the template produces for ``recipient`` (before parsing)."""
     context = build_context(recipient, template.campaign, letter_date, figure_names)
     try:
@@ -272,23 +277,43 @@ def _signatories_of(section: list[list[str]]) -> tuple[Signatory, ...]:
     key = tuple(tuple(lines) for lines in section)
     signatories = _signatories.get(key)
     if signatories is None:
-        signatories = _remember(_signatories, key, tuple(
-            Signatory(_typo(s.nom), _typo(s.fonction), _typo(s.organisation))
-            for s in parse_signatories(section)
-        ))
+        signatories = _remember(
+            _signatories,
+            key,
+            tuple(
+                Signatory(_typo(s.nom), _typo(s.fonction), _typo(s.organisation))
+                for s in parse_signatories(section)
+            ),
+        )
     return signatories
 
 
 def _place_date(lieu: str, letter_date: _dt.date) -> str:
     text = _place_dates.get((lieu, letter_date))
     if text is None:
-        place_date = f"{lieu}, le {french.date_longue(letter_date)}" if lieu else french.date_longue(letter_date)
+        place_date = (
+            f"{lieu}, le {french.date_longue(letter_date)}" if lieu else french.date_longue(letter_date)
+        )
         text = _remember(_place_dates, (lieu, letter_date), _typo(place_date))
     return text
 
 
-_STEM_MAP = str.maketrans({"œ": "oe", "Œ": "OE", "æ": "ae", "Æ": "AE", "ß": "ss", "ø": "o", "Ø": "O",
-                           "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i"})
+_STEM_MAP = str.maketrans(
+    {
+        "œ": "oe",
+        "Œ": "OE",
+        "æ": "ae",
+        "Æ": "AE",
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "ı": "i",
+    }
+)
 
 
 def slug(text: str) -> str:
@@ -335,8 +360,9 @@ def address_institution(fonction: str, territory: Any) -> str:
     return territory.institution.nom
 
 
-def render_letter(template: LetterTemplate, recipient: Recipient, letter_date: _dt.date,
-                  figure_names: Iterable[str] = ()) -> Letter:
+def render_letter(
+    template: LetterTemplate, recipient: Recipient, letter_date: _dt.date, figure_names: Iterable[str] = ()
+) -> Letter:
     """Render ``template`` for ``recipient``: a :class:`Letter` whose every text went through ``typographie``.
 
     ``figure_names`` (``ReadResult.figure_names``) makes every figure column of
@@ -348,12 +374,19 @@ def render_letter(template: LetterTemplate, recipient: Recipient, letter_date: _
     except MarkupError as error:
         raise _markup_error(template, markup, error) from None
     territory = cached_territory(recipient.departement)
-    forms = cached_office_forms(recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre)
+    forms = cached_office_forms(
+        recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre
+    )
     campaign = template.campaign
     address = french.address_block(
-        recipient.genre, recipient.prenom, recipient.nom.upper(), forms,
+        recipient.genre,
+        recipient.prenom,
+        recipient.nom.upper(),
+        forms,
         address_institution(recipient.fonction, territory),
-        recipient.adresse, recipient.code_postal, recipient.ville,
+        recipient.adresse,
+        recipient.code_postal,
+        recipient.ville,
     )
     return Letter(
         recipient_id=recipient.id,
@@ -378,8 +411,12 @@ def _sender(campaign: Campaign) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- checking
 
 
-def check_template(template: LetterTemplate, read_result: ReadResult | Iterable[Recipient],
-                   letter_date: _dt.date | None = None, render: bool = True) -> list[Problem]:
+def check_template(
+    template: LetterTemplate,
+    read_result: ReadResult | Iterable[Recipient],
+    letter_date: _dt.date | None = None,
+    render: bool = True,
+) -> list[Problem]:
     """Every problem of ``template`` with this data, one :class:`Problem` each, before rendering for real.
 
     Static: unknown variables, attributes and ``chiffres.…`` (against the
@@ -395,7 +432,9 @@ def check_template(template: LetterTemplate, read_result: ReadResult | Iterable[
     else:
         recipients = list(read_result)
         figure_names = tuple(sorted({k for r in recipients for k in r.figures}))
-    problems = static_problems(template.chain, template.env, vocabulary_schema(template.campaign, figure_names))
+    problems = static_problems(
+        template.chain, template.env, vocabulary_schema(template.campaign, figure_names)
+    )
     if problems or not render:
         return problems
     when = letter_date or _dt.date.today()
@@ -425,7 +464,11 @@ def list_variants(templates_dir: str | os.PathLike[str] = "templates") -> list[V
     infos: list[VariantInfo] = []
     for name in available_templates(templates_dir):
         item = parse_file(env, f"{name}{TEMPLATE_SUFFIX}", templates_dir)
-        parent = item.parent[: -len(TEMPLATE_SUFFIX)] if item.parent and item.parent.endswith(TEMPLATE_SUFFIX) else item.parent
+        parent = (
+            item.parent[: -len(TEMPLATE_SUFFIX)]
+            if item.parent and item.parent.endswith(TEMPLATE_SUFFIX)
+            else item.parent
+        )
         overridden = tuple(dict.fromkeys(n for n, _ in item.top_blocks)) if item.parent else ()
         problem = str(item.problems[0]) if item.problems else ""
         infos.append(VariantInfo(name, item.description, parent, overridden, item.display, problem))

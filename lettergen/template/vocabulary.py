@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import tomllib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Iterable, Mapping
+from typing import Any
 
-from lettergen.template import french_api as french
 from lettergen.errors import TemplateError
 from lettergen.read.records import Recipient
+from lettergen.template import french_api as french
 
 #: The figures of the Ségur letter: always present in ``chiffres`` (``None`` when unknown).
 STANDARD_FIGURES = ("etablissements", "salaries", "salaries_non_revalorises", "postes_vacants")
@@ -172,13 +173,13 @@ def _register_plain_types() -> None:
 _register_plain_types()
 
 
-@lru_cache(maxsize=None)
+@cache
 def cached_territory(code: str) -> Any:
     """``french.territory`` once per code."""
     return french.territory(code)
 
 
-@lru_cache(maxsize=None)
+@cache
 def cached_office_forms(fonction: str, genre: str | None, code: str, forme_titre: str) -> Any:
     """``french.office_forms`` once per (fonction, genre, département, forme du titre)."""
     return french.office_forms(fonction, genre, cached_territory(code), forme_titre)
@@ -189,7 +190,9 @@ _CIVILITE = {"F": "Madame", "M": "Monsieur"}
 
 def make_destinataire(recipient: Recipient) -> Destinataire:
     """The ``destinataire`` object for one recipient."""
-    forms = cached_office_forms(recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre)
+    forms = cached_office_forms(
+        recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre
+    )
     civilite = _CIVILITE.get(recipient.genre or "", "")
     nom_complet = " ".join(part for part in (civilite, recipient.prenom, recipient.nom.upper()) if part)
     return Destinataire(
@@ -220,8 +223,9 @@ def make_chiffres(figures: Mapping[str, int | None], figure_names: Iterable[str]
     return Chiffres(values)
 
 
-def build_context(recipient: Recipient, campaign: Campaign, letter_date: _dt.date,
-                  figure_names: Iterable[str] = ()) -> dict[str, Any]:
+def build_context(
+    recipient: Recipient, campaign: Campaign, letter_date: _dt.date, figure_names: Iterable[str] = ()
+) -> dict[str, Any]:
     """Return the variables a template sees for ``recipient``.
 
     ``figure_names`` (the data set's figure columns) are present in ``chiffres``
@@ -244,7 +248,9 @@ def attribute_names(value_or_type: Any) -> tuple[str, ...]:
     """Public attribute names of a vocabulary object (dataclass, namedtuple or plain object)."""
     if is_dataclass(value_or_type):
         kind = value_or_type if isinstance(value_or_type, type) else type(value_or_type)
-        properties = [n for n in dir(kind) if not n.startswith("_") and isinstance(getattr(kind, n), property)]
+        properties = [
+            n for n in dir(kind) if not n.startswith("_") and isinstance(getattr(kind, n), property)
+        ]
         return tuple(f.name for f in fields(value_or_type)) + tuple(properties)
     names = getattr(value_or_type, "_fields", None)
     if names:

@@ -46,10 +46,21 @@ DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
 FIXED_DATE = dt.date(1980, 1, 1)
 
-_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-           "septembre", "octobre", "novembre", "décembre")
-_FRENCH_DATE = re.compile(r"(\d{1,2})(?:er)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})",
-                          re.IGNORECASE)
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+_FRENCH_DATE = re.compile(r"(\d{1,2})(?:er)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})", re.IGNORECASE)
 
 
 class DocxWriter:
@@ -63,14 +74,16 @@ class DocxWriter:
     def __init__(self, letterhead_path: str | os.PathLike[str], *, level: int = 1):
         self.letterhead_path = Path(letterhead_path)
         document, members = _read_letterhead(self.letterhead_path)
-        self._styles = {role: _style_id(document, name, self.letterhead_path)
-                        for role, name in STYLE_NAMES.items()}
+        self._styles = {
+            role: _style_id(document, name, self.letterhead_path) for role, name in STYLE_NAMES.items()
+        }
         self._creator = document.core_properties.author or ""
         try:
             self._shell = docx_xml.split_document(members.pop(DOCUMENT_PART))
         except (KeyError, ValueError) as error:
-            raise LetterheadError(f"« {DOCUMENT_PART} » absent ou illisible : {error}",
-                                  file=str(self.letterhead_path)) from error
+            raise LetterheadError(
+                f"« {DOCUMENT_PART} » absent ou illisible : {error}", file=str(self.letterhead_path)
+            ) from error
         members.pop(CORE_PART, None)
         members = docx_xml.declare_core_part(members, CORE_PART)
         self._package = ZipPackage(members.items(), level=level)
@@ -86,14 +99,14 @@ class DocxWriter:
         core = docx_xml.core_xml(letter.objet, self._creator, f"{when.isoformat()}T00:00:00Z")
         return self._package.build(((CORE_PART, core.encode()), (DOCUMENT_PART, body.encode())))
 
-    def write(self, letter: Letter, path: str | os.PathLike[str],
-              date: dt.date | None = None) -> Path:
+    def write(self, letter: Letter, path: str | os.PathLike[str], date: dt.date | None = None) -> Path:
         """Write ``letter`` to ``path`` atomically (temporary file, then rename); return the path."""
         path = Path(path)
         data = self.render(letter, date)
         try:
-            handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.",
-                                                 suffix=".tmp", delete=False)
+            handle = tempfile.NamedTemporaryFile(
+                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+            )
         except OSError as error:
             raise _output_error(path, error) from error
         try:
@@ -114,8 +127,7 @@ class DocxWriter:
             builder.lines(styles["address"], letter.address)
         if letter.place_date:
             builder.lines(styles["place_date"], (letter.place_date,))
-        builder.runs(styles["objet"], (("Objet\u00a0:", True, False),
-                                       (f" {letter.objet}", False, False)))
+        builder.runs(styles["objet"], (("Objet\u00a0:", True, False), (f" {letter.objet}", False, False)))
         builder.lines(styles["appel"], (letter.appel,))
         body_style = styles["body"]
         for paragraph in letter.body:
@@ -144,11 +156,11 @@ def _read_letterhead(path: Path) -> tuple[docx.document.Document, dict[str, byte
     try:
         document = docx.Document(str(path))
         with zipfile.ZipFile(path) as archive:
-            members = {info.filename: archive.read(info)
-                       for info in archive.infolist() if not info.is_dir()}
+            members = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
     except (OSError, zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as error:
-        raise LetterheadError(f"papier à en-tête illisible (document Word .docx attendu) : {error}",
-                              file=str(path)) from error
+        raise LetterheadError(
+            f"papier à en-tête illisible (document Word .docx attendu) : {error}", file=str(path)
+        ) from error
     return document, members
 
 
@@ -159,7 +171,9 @@ def _style_id(document: docx.document.Document, name: str, path: Path) -> str:
     except KeyError:
         raise LetterheadError(
             f"le style de paragraphe « {name} » manque dans le papier à en-tête "
-            f"(styles attendus : {', '.join(STYLE_NAMES.values())})", file=str(path)) from None
+            f"(styles attendus : {', '.join(STYLE_NAMES.values())})",
+            file=str(path),
+        ) from None
     if style.type != WD_STYLE_TYPE.PARAGRAPH:
         raise LetterheadError(f"« {name} » doit être un style de paragraphe", file=str(path))
     return docx_xml.escape_plain(style.style_id)

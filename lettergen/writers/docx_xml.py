@@ -12,8 +12,8 @@ Two halves:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from lxml import etree
 
@@ -24,8 +24,8 @@ _MARKER = "LETTERGEN-BODY-6f1c"
 _ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BREAKS = re.compile("\r\n?|\n|\t")
 _T_OPEN = '<w:t xml:space="preserve">'
-_LINE_BREAK = '</w:t><w:br/>' + _T_OPEN
-_TAB = '</w:t><w:tab/>' + _T_OPEN
+_LINE_BREAK = "</w:t><w:br/>" + _T_OPEN
+_TAB = "</w:t><w:tab/>" + _T_OPEN
 
 
 def clean_text(text: str) -> str:
@@ -39,8 +39,7 @@ def escape_text(text: str) -> str:
     Line feeds and tabs close the ``w:t`` and become ``<w:br/>`` and ``<w:tab/>``.
     """
     text = _ILLEGAL.sub("", text)
-    text = (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     if "\n" in text or "\r" in text or "\t" in text:
         text = _BREAKS.sub(lambda m: _TAB if m.group(0) == "\t" else _LINE_BREAK, text)
     return text
@@ -50,8 +49,8 @@ def escape_text(text: str) -> str:
 class DocumentShell:
     """``word/document.xml`` of the letterhead without its body content."""
 
-    head: str   # up to and including ``<w:body>``
-    tail: str   # the final ``w:sectPr``, ``</w:body></w:document>``
+    head: str  # up to and including ``<w:body>``
+    tail: str  # the final ``w:sectPr``, ``</w:body></w:document>``
     text_width: int  # twentieths of a point between the margins
 
 
@@ -95,7 +94,7 @@ _RUN_PROPERTIES = {
     (False, True): "<w:rPr><w:i/><w:iCs/></w:rPr>",
     (True, True): "<w:rPr><w:b/><w:bCs/><w:i/><w:iCs/></w:rPr>",
 }
-_CELL_PARAGRAPH = ('<w:ind w:left="0" w:right="0" w:firstLine="0"/><w:jc w:val="center"/>')
+_CELL_PARAGRAPH = '<w:ind w:left="0" w:right="0" w:firstLine="0"/><w:jc w:val="center"/>'
 _MAX_COLUMNS = 4
 
 
@@ -110,16 +109,16 @@ class BodyBuilder:
     def lines(self, style_id: str, lines: Sequence[str]) -> None:
         """Add one paragraph whose lines are separated by line breaks."""
         text = _LINE_BREAK.join(map(escape_text, lines))
-        self._parts.append(f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>'
-                           f'<w:r>{_T_OPEN}{text}</w:t></w:r></w:p>')
+        self._parts.append(
+            f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr><w:r>{_T_OPEN}{text}</w:t></w:r></w:p>'
+        )
 
     def runs(self, style_id: str, runs: Iterable[tuple[str, bool, bool]]) -> None:
         """Add one paragraph of ``(text, bold, italic)`` runs."""
         parts = self._parts
         parts.append(f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>')
         for text, bold, italic in runs:
-            parts.append(f"<w:r>{_RUN_PROPERTIES[bold, italic]}{_T_OPEN}"
-                         f"{escape_text(text)}</w:t></w:r>")
+            parts.append(f"<w:r>{_RUN_PROPERTIES[bold, italic]}{_T_OPEN}{escape_text(text)}</w:t></w:r>")
         parts.append("</w:p>")
 
     def columns(self, style_id: str, blocks: Sequence[Sequence[str]], text_width: int) -> None:
@@ -127,18 +126,20 @@ class BodyBuilder:
         per_row = min(len(blocks), _MAX_COLUMNS)
         width = text_width // per_row
         for start in range(0, len(blocks), per_row):
-            row = blocks[start:start + per_row]
+            row = blocks[start : start + per_row]
             grid = f'<w:gridCol w:w="{width}"/>' * len(row)
             cells = "".join(
                 f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
                 f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{_CELL_PARAGRAPH}</w:pPr>'
-                f'<w:r>{_T_OPEN}{_LINE_BREAK.join(map(escape_text, lines))}</w:t></w:r></w:p></w:tc>'
-                for lines in row)
+                f"<w:r>{_T_OPEN}{_LINE_BREAK.join(map(escape_text, lines))}</w:t></w:r></w:p></w:tc>"
+                for lines in row
+            )
             self._parts.append(
                 f'<w:tbl><w:tblPr><w:tblW w:w="{width * len(row)}" w:type="dxa"/>'
                 '<w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr>'
-                f'<w:tblGrid>{grid}</w:tblGrid><w:tr><w:trPr><w:cantSplit/></w:trPr>'
-                f'{cells}</w:tr></w:tbl>')
+                f"<w:tblGrid>{grid}</w:tblGrid><w:tr><w:trPr><w:cantSplit/></w:trPr>"
+                f"{cells}</w:tr></w:tbl>"
+            )
 
     def xml(self, shell: DocumentShell) -> str:
         """Return the whole ``word/document.xml`` text."""
@@ -147,7 +148,7 @@ class BodyBuilder:
 
 _CORE = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    '<cp:coreProperties '
+    "<cp:coreProperties "
     'xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
     'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
     'xmlns:dcmitype="http://purl.org/dc/dcmitype/" '
@@ -168,15 +169,13 @@ def core_xml(title: str, creator: str, w3c_date: str) -> str:
 def escape_plain(text: str) -> str:
     """Return ``text`` escaped for element content or a double-quoted attribute."""
     text = _ILLEGAL.sub("", text)
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 _CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 _RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CORE_TYPE = "application/vnd.openxmlformats-package.core-properties+xml"
-_CORE_REL = ("http://schemas.openxmlformats.org/package/2006/relationships/metadata/"
-             "core-properties")
+_CORE_REL = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 
 
 def declare_core_part(members: dict[str, bytes], core_name: str) -> dict[str, bytes]:
@@ -187,16 +186,14 @@ def declare_core_part(members: dict[str, bytes], core_name: str) -> dict[str, by
     members = dict(members)
     types = etree.fromstring(members["[Content_Types].xml"])
     if not any(o.get("PartName") == f"/{core_name}" for o in types.iter(f"{{{_CT}}}Override")):
-        etree.SubElement(types, f"{{{_CT}}}Override", PartName=f"/{core_name}",
-                         ContentType=_CORE_TYPE)
+        etree.SubElement(types, f"{{{_CT}}}Override", PartName=f"/{core_name}", ContentType=_CORE_TYPE)
         members["[Content_Types].xml"] = etree.tostring(
-            types, xml_declaration=True, encoding="UTF-8", standalone=True)
+            types, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
     rels = etree.fromstring(members["_rels/.rels"])
     if not any(r.get("Type") == _CORE_REL for r in rels):
         ids = {r.get("Id") for r in rels}
         new_id = next(f"rIdCore{n}" for n in range(len(ids) + 1) if f"rIdCore{n}" not in ids)
-        etree.SubElement(rels, f"{{{_RELS}}}Relationship", Id=new_id, Type=_CORE_REL,
-                         Target=core_name)
-        members["_rels/.rels"] = etree.tostring(
-            rels, xml_declaration=True, encoding="UTF-8", standalone=True)
+        etree.SubElement(rels, f"{{{_RELS}}}Relationship", Id=new_id, Type=_CORE_REL, Target=core_name)
+        members["_rels/.rels"] = etree.tostring(rels, xml_declaration=True, encoding="UTF-8", standalone=True)
     return members

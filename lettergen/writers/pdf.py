@@ -46,11 +46,11 @@ import signal
 import subprocess
 import tempfile
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterable
 
 from lettergen.errors import ConversionError, OutputError
 
@@ -149,8 +149,9 @@ class _Profile:
 
 
 class _Converter:
-    def __init__(self, soffice: str, out_dir: Path, tmp_root: Path, timeout: float,
-                 creation_date: datetime | None):
+    def __init__(
+        self, soffice: str, out_dir: Path, tmp_root: Path, timeout: float, creation_date: datetime | None
+    ):
         self.soffice = soffice
         self.out_dir = out_dir
         self.tmp_root = tmp_root
@@ -187,8 +188,13 @@ class _Converter:
         work = Path(tempfile.mkdtemp(prefix="batch-", dir=self.tmp_root))
         pdf_dir = work / "pdf"
         pdf_dir.mkdir()
-        cmd = [self.soffice, f"-env:UserInstallation={profile.uri}", "--headless",
-               "--norestore", "--nolockcheck"]
+        cmd = [
+            self.soffice,
+            f"-env:UserInstallation={profile.uri}",
+            "--headless",
+            "--norestore",
+            "--nolockcheck",
+        ]
         if all(p.suffix.lower() == ".docx" for p in batch.paths):
             cmd.append(f"--infilter={_DOCX_FILTER}")
         cmd += ["--convert-to", "pdf", "--outdir", str(pdf_dir)]
@@ -200,8 +206,9 @@ class _Converter:
             with open(work / "stdout", "wb") as out, open(work / "stderr", "wb") as err:
                 if self.stopping.is_set():
                     raise OSError("conversion interrompue")
-                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                        start_new_session=True)
+                proc = subprocess.Popen(
+                    cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True
+                )
                 with self.lock:
                     self.running.add(proc)
                 try:
@@ -218,9 +225,11 @@ class _Converter:
             crashed = proc.returncode != 0 and not timed_out
             message = _clean_stderr((work / "stderr").read_bytes())
             if timed_out:
-                message = (f"LibreOffice ne répond plus après {deadline:g} s "
-                           f"({len(batch.paths)} lettre(s)) : processus arrêté"
-                           + (f" ; {message}" if message else ""))
+                message = (
+                    f"LibreOffice ne répond plus après {deadline:g} s "
+                    f"({len(batch.paths)} lettre(s)) : processus arrêté"
+                    + (f" ; {message}" if message else "")
+                )
             elif crashed and not message:
                 message = f"LibreOffice s’est arrêté avec le code {proc.returncode}"
         except OSError as exc:
@@ -269,8 +278,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 def _clean_stderr(raw: bytes) -> str:
     lines = raw.decode("utf-8", "replace").splitlines()
-    kept = [line.strip() for line in lines
-            if line.strip() and not any(n in line for n in _NOISE)]
+    kept = [line.strip() for line in lines if line.strip() and not any(n in line for n in _NOISE)]
     return " ; ".join(kept)
 
 
@@ -325,7 +333,7 @@ def convert_to_pdf(
     if soffice is None:
         soffice = find_soffice()
     if creation_date is None and os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
-        creation_date = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), timezone.utc)
+        creation_date = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
 
     if len(paths) != len(given):
         raise ConversionError("la même lettre figure deux fois dans la liste à convertir")
@@ -334,7 +342,9 @@ def convert_to_pdf(
         if p.stem in seen:
             raise ConversionError(
                 f"deux lettres portent le même nom « {p.stem} » ({seen[p.stem]} et {p}) : "
-                "leurs PDF s’écraseraient", file=str(p))
+                "leurs PDF s’écraseraient",
+                file=str(p),
+            )
         seen[p.stem] = p
 
     report = ConversionReport()
@@ -359,8 +369,9 @@ def convert_to_pdf(
             probe = Path(tempfile.mkdtemp(prefix=".lettergen-pdf-", dir=out_dir))
             probe.rmdir()
         except OSError as exc:
-            raise OutputError(f"impossible d’écrire les PDF dans ce dossier : {exc.strerror or exc}",
-                              file=str(out_dir)) from exc
+            raise OutputError(
+                f"impossible d’écrire les PDF dans ce dossier : {exc.strerror or exc}", file=str(out_dir)
+            ) from exc
         _convert(todo, out_dir, jobs, timeout, batch_size, soffice, creation_date, finish, report)
 
     for p in paths:
@@ -375,7 +386,7 @@ def convert_to_pdf(
 def _convert(todo, out_dir, jobs, timeout, batch_size, soffice, creation_date, finish, report):
     # Small runs: spread the letters so that every worker gets some.
     size = max(1, min(batch_size, math.ceil(len(todo) / jobs)))
-    batches = [_Batch(todo[i:i + size]) for i in range(0, len(todo), size)]
+    batches = [_Batch(todo[i : i + size]) for i in range(0, len(todo), size)]
     jobs = min(jobs, len(batches))
     tmp_root = Path(tempfile.mkdtemp(prefix=".lettergen-pdf-", dir=out_dir))
     conv = _Converter(soffice, out_dir, tmp_root, timeout, creation_date)
@@ -391,9 +402,9 @@ def _convert(todo, out_dir, jobs, timeout, batch_size, soffice, creation_date, f
                 outcome: _Outcome = future.result()
                 for docx, pdf in outcome.done.items():
                     finish(docx, pdf)
-                retry_each = (not outcome.batch.retry
-                              and (len(outcome.batch.paths) > 1
-                                   or outcome.timed_out or outcome.crashed))
+                retry_each = not outcome.batch.retry and (
+                    len(outcome.batch.paths) > 1 or outcome.timed_out or outcome.crashed
+                )
                 for docx in outcome.missing:
                     if retry_each:
                         report.retried += 1
@@ -401,8 +412,9 @@ def _convert(todo, out_dir, jobs, timeout, batch_size, soffice, creation_date, f
                     elif docx in outcome.errors:
                         message = outcome.errors[docx]
                     else:
-                        message = ("LibreOffice n’a pas pu convertir cette lettre : "
-                                   + (outcome.message or "aucun PDF produit"))
+                        message = "LibreOffice n’a pas pu convertir cette lettre : " + (
+                            outcome.message or "aucun PDF produit"
+                        )
                         finish(docx, ConversionFailure(docx, message))
     finally:
         conv.stop()
@@ -425,27 +437,27 @@ def _normalise_pdf(path: Path, when: datetime) -> None:
     match = _DATE_RE.search(data)
     if match:
         old = match.group(1)
-        stamp = when.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S").encode()
+        stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M%S").encode()
         for suffix in (b"Z", b"Z'", b"+00'00'", b"+00'00", b"Z00'00'"):
             if len(stamp + suffix) == len(old):
-                data[match.start(1):match.end(1)] = stamp + suffix
+                data[match.start(1) : match.end(1)] = stamp + suffix
                 break
     ids = list(_ID_RE.finditer(data))
     sums = list(_SUM_RE.finditer(data))
     blanked = bytearray(data)
     for m in ids:
         for g in (1, 2):
-            blanked[m.start(g):m.end(g)] = b"0" * (m.end(g) - m.start(g))
+            blanked[m.start(g) : m.end(g)] = b"0" * (m.end(g) - m.start(g))
     for m in sums:
-        blanked[m.start(1):m.end(1)] = b"0" * (m.end(1) - m.start(1))
+        blanked[m.start(1) : m.end(1)] = b"0" * (m.end(1) - m.start(1))
     digest = hashlib.md5(bytes(blanked)).hexdigest().upper().encode()
     for m in ids:
         for g in (1, 2):
             n = m.end(g) - m.start(g)
-            data[m.start(g):m.end(g)] = (digest * (n // len(digest) + 1))[:n]
+            data[m.start(g) : m.end(g)] = (digest * (n // len(digest) + 1))[:n]
     for m in sums:
         n = m.end(1) - m.start(1)
-        data[m.start(1):m.end(1)] = (digest * (n // len(digest) + 1))[:n]
+        data[m.start(1) : m.end(1)] = (digest * (n // len(digest) + 1))[:n]
     path.write_bytes(bytes(data))
 
 

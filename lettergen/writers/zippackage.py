@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 _LOCAL = struct.Struct("<4sHHHHHIIIHH")
 _CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")
@@ -38,14 +38,41 @@ class _Entry:
         self.compressed = deflate(data, level)
 
     def local(self) -> bytes:
-        header = _LOCAL.pack(b"PK\x03\x04", _VERSION, self.flags, _DEFLATE, _DOS_TIME, _DOS_DATE,
-                             self.crc, len(self.compressed), self.size, len(self.name), 0)
+        header = _LOCAL.pack(
+            b"PK\x03\x04",
+            _VERSION,
+            self.flags,
+            _DEFLATE,
+            _DOS_TIME,
+            _DOS_DATE,
+            self.crc,
+            len(self.compressed),
+            self.size,
+            len(self.name),
+            0,
+        )
         return header + self.name + self.compressed
 
     def central(self, offset: int) -> bytes:
-        record = _CENTRAL.pack(b"PK\x01\x02", _VERSION, _VERSION, self.flags, _DEFLATE,
-                               _DOS_TIME, _DOS_DATE, self.crc, len(self.compressed), self.size,
-                               len(self.name), 0, 0, 0, 0, 0, offset)
+        record = _CENTRAL.pack(
+            b"PK\x01\x02",
+            _VERSION,
+            _VERSION,
+            self.flags,
+            _DEFLATE,
+            _DOS_TIME,
+            _DOS_DATE,
+            self.crc,
+            len(self.compressed),
+            self.size,
+            len(self.name),
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
+        )
         return record + self.name
 
 

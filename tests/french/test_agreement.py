@@ -7,20 +7,23 @@ from lettergen.french import accord, pluriel
 N = "\u202f"
 
 
-@pytest.mark.parametrize("mot, f, m, neutre", [
-    ("élu", "élue", "élu", "élu(e)"),
-    ("président", "présidente", "président", "président(e)"),
-    ("cher", "chère", "cher", "cher(ère)"),
-    ("nommé", "nommée", "nommé", "nommé(e)"),
-    ("directeur", "directrice", "directeur", "directeur(trice)"),
-    ("sénateur", "sénatrice", "sénateur", "sénateur(trice)"),
-    ("député", "députée", "député", "député(e)"),
-    ("préfet", "préfète", "préfet", "préfet(ète)"),
-    ("conseiller", "conseillère", "conseiller", "conseiller(ère)"),
-    ("attentif", "attentive", "attentif", "attentif(ive)"),
-    ("engagé", "engagée", "engagé", "engagé(e)"),
-    ("maire", "maire", "maire", "maire"),
-])
+@pytest.mark.parametrize(
+    "mot, f, m, neutre",
+    [
+        ("élu", "élue", "élu", "élu(e)"),
+        ("président", "présidente", "président", "président(e)"),
+        ("cher", "chère", "cher", "cher(ère)"),
+        ("nommé", "nommée", "nommé", "nommé(e)"),
+        ("directeur", "directrice", "directeur", "directeur(trice)"),
+        ("sénateur", "sénatrice", "sénateur", "sénateur(trice)"),
+        ("député", "députée", "député", "député(e)"),
+        ("préfet", "préfète", "préfet", "préfet(ète)"),
+        ("conseiller", "conseillère", "conseiller", "conseiller(ère)"),
+        ("attentif", "attentive", "attentif", "attentif(ive)"),
+        ("engagé", "engagée", "engagé", "engagé(e)"),
+        ("maire", "maire", "maire", "maire"),
+    ],
+)
 def test_accord_table(mot, f, m, neutre):
     """Each table word gives its feminine, masculine and parenthesised double form."""
     assert (accord(mot, "F"), accord(mot, "M"), accord(mot, None)) == (f, m, neutre)
@@ -56,10 +59,15 @@ def test_accord_bad_genre():
         accord("élu", "X")
 
 
-@pytest.mark.parametrize("n, expected", [
-    (0, "0 poste vacant"), (1, "1 poste vacant"), (2, "2 postes vacants"),
-    (1234, f"1{N}234 postes vacants"),
-])
+@pytest.mark.parametrize(
+    "n, expected",
+    [
+        (0, "0 poste vacant"),
+        (1, "1 poste vacant"),
+        (2, "2 postes vacants"),
+        (1234, f"1{N}234 postes vacants"),
+    ],
+)
 def test_pluriel(n, expected):
     """0 and 1 are singular in French; 2 and more plural, the count formatted by nombre."""
     assert pluriel(n, "poste vacant") == expected

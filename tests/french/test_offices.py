@@ -10,12 +10,27 @@ TH = "très haute"
 
 # fonction, genre -> appel, titre, titre_adresse, participe, consideration
 CASES = {
-    ("president_cd", "F"): ("Madame la Présidente", "présidente du conseil départemental de la Gironde",
-                            "Présidente du Conseil départemental de la Gironde", "élue", H),
-    ("president_cd", "M"): ("Monsieur le Président", "président du conseil départemental de la Gironde",
-                            "Président du Conseil départemental de la Gironde", "élu", H),
-    ("president_cd", None): ("Madame, Monsieur", "président(e) du conseil départemental de la Gironde",
-                             "Président(e) du Conseil départemental de la Gironde", "élu(e)", H),
+    ("president_cd", "F"): (
+        "Madame la Présidente",
+        "présidente du conseil départemental de la Gironde",
+        "Présidente du Conseil départemental de la Gironde",
+        "élue",
+        H,
+    ),
+    ("president_cd", "M"): (
+        "Monsieur le Président",
+        "président du conseil départemental de la Gironde",
+        "Président du Conseil départemental de la Gironde",
+        "élu",
+        H,
+    ),
+    ("president_cd", None): (
+        "Madame, Monsieur",
+        "président(e) du conseil départemental de la Gironde",
+        "Président(e) du Conseil départemental de la Gironde",
+        "élu(e)",
+        H,
+    ),
     ("depute", "F"): ("Madame la Députée", "députée", "Députée", "élue", H),
     ("depute", "M"): ("Monsieur le Député", "député", "Député", "élu", H),
     ("depute", None): ("Madame, Monsieur", "député(e)", "Député(e)", "élu(e)", H),
@@ -27,28 +42,52 @@ CASES = {
     ("maire", None): ("Madame, Monsieur", "maire", "Maire", "élu(e)", H),
     ("prefet", "F"): ("Madame la Préfète", "préfète de la Gironde", "Préfète de la Gironde", "nommée", H),
     ("prefet", "M"): ("Monsieur le Préfet", "préfet de la Gironde", "Préfet de la Gironde", "nommé", H),
-    ("prefet", None): ("Madame, Monsieur", "préfet(ète) de la Gironde", "Préfet(ète) de la Gironde",
-                       "nommé(e)", H),
+    ("prefet", None): (
+        "Madame, Monsieur",
+        "préfet(ète) de la Gironde",
+        "Préfet(ète) de la Gironde",
+        "nommé(e)",
+        H,
+    ),
     ("ministre", "F"): ("Madame la Ministre", "ministre", "Ministre", "nommée", TH),
     ("ministre", "M"): ("Monsieur le Ministre", "ministre", "Ministre", "nommé", TH),
     ("ministre", None): ("Madame, Monsieur", "ministre", "Ministre", "nommé(e)", TH),
-    ("dg_ars", "F"): ("Madame la Directrice générale",
-                      "directrice générale de l'agence régionale de santé Nouvelle-Aquitaine",
-                      "Directrice générale de l'Agence régionale de santé Nouvelle-Aquitaine", "nommée", H),
-    ("dg_ars", "M"): ("Monsieur le Directeur général",
-                      "directeur général de l'agence régionale de santé Nouvelle-Aquitaine",
-                      "Directeur général de l'Agence régionale de santé Nouvelle-Aquitaine", "nommé", H),
-    ("dg_ars", None): ("Madame, Monsieur",
-                       "directeur(trice) général(e) de l'agence régionale de santé Nouvelle-Aquitaine",
-                       "Directeur(trice) général(e) de l'Agence régionale de santé Nouvelle-Aquitaine",
-                       "nommé(e)", H),
+    ("dg_ars", "F"): (
+        "Madame la Directrice générale",
+        "directrice générale de l'agence régionale de santé Nouvelle-Aquitaine",
+        "Directrice générale de l'Agence régionale de santé Nouvelle-Aquitaine",
+        "nommée",
+        H,
+    ),
+    ("dg_ars", "M"): (
+        "Monsieur le Directeur général",
+        "directeur général de l'agence régionale de santé Nouvelle-Aquitaine",
+        "Directeur général de l'Agence régionale de santé Nouvelle-Aquitaine",
+        "nommé",
+        H,
+    ),
+    ("dg_ars", None): (
+        "Madame, Monsieur",
+        "directeur(trice) général(e) de l'agence régionale de santé Nouvelle-Aquitaine",
+        "Directeur(trice) général(e) de l'Agence régionale de santé Nouvelle-Aquitaine",
+        "nommé(e)",
+        H,
+    ),
 }
 
 
 def test_cases_cover_every_office_and_gender():
     """The table below covers each of the 7 offices with F, M and None."""
     assert set(CASES) == {(f, g) for f in fr.FONCTIONS for g in ("F", "M", None)}
-    assert set(fr.FONCTIONS) == {"president_cd", "depute", "senateur", "maire", "prefet", "ministre", "dg_ars"}
+    assert set(fr.FONCTIONS) == {
+        "president_cd",
+        "depute",
+        "senateur",
+        "maire",
+        "prefet",
+        "ministre",
+        "dg_ars",
+    }
 
 
 @pytest.mark.parametrize("key", sorted(CASES, key=str), ids=str)
@@ -59,7 +98,8 @@ def test_office_forms(key):
     forms = fr.office_forms(fonction, genre, GIRONDE)
     assert forms.appel == appel
     assert forms.formule_politesse == (
-        f"Nous vous prions d'agréer, {appel}, l'expression de notre {level} considération.")
+        f"Nous vous prions d'agréer, {appel}, l'expression de notre {level} considération."
+    )
     assert forms.titre == titre
     assert forms.titre_adresse == titre_adresse
     assert forms.participe == participe
@@ -69,41 +109,90 @@ def test_office_forms(key):
 def test_neutral_closing_exact():
     """Unknown gender: the closing repeats "Madame, Monsieur"."""
     assert fr.office_forms("president_cd", None, GIRONDE).formule_politesse == (
-        "Nous vous prions d'agréer, Madame, Monsieur, l'expression de notre haute considération.")
+        "Nous vous prions d'agréer, Madame, Monsieur, l'expression de notre haute considération."
+    )
 
 
 def test_ministre_closing_exact():
     """A minister gets "très haute considération"."""
     assert fr.office_forms("ministre", "F", GIRONDE).formule_politesse == (
-        "Nous vous prions d'agréer, Madame la Ministre, l'expression de notre très haute considération.")
+        "Nous vous prions d'agréer, Madame la Ministre, l'expression de notre très haute considération."
+    )
 
 
 # code -> (appel F, appel M, titre F, titre M, titre_adresse F)
 SPECIAL = {
     "75": ("Madame la Maire", "Monsieur le Maire", "maire de Paris", "maire de Paris", "Maire de Paris"),
-    "2A": ("Madame la Présidente", "Monsieur le Président", "présidente du conseil exécutif de Corse",
-           "président du conseil exécutif de Corse", "Présidente du Conseil exécutif de Corse"),
-    "2B": ("Madame la Présidente", "Monsieur le Président", "présidente du conseil exécutif de Corse",
-           "président du conseil exécutif de Corse", "Présidente du Conseil exécutif de Corse"),
-    "67": ("Madame la Présidente", "Monsieur le Président",
-           "présidente de la Collectivité européenne d'Alsace", "président de la Collectivité européenne d'Alsace",
-           "Présidente de la Collectivité européenne d'Alsace"),
-    "68": ("Madame la Présidente", "Monsieur le Président",
-           "présidente de la Collectivité européenne d'Alsace", "président de la Collectivité européenne d'Alsace",
-           "Présidente de la Collectivité européenne d'Alsace"),
-    "6AE": ("Madame la Présidente", "Monsieur le Président",
-            "présidente de la Collectivité européenne d'Alsace", "président de la Collectivité européenne d'Alsace",
-            "Présidente de la Collectivité européenne d'Alsace"),
-    "69": ("Madame la Présidente", "Monsieur le Président", "présidente du conseil départemental du Rhône",
-           "président du conseil départemental du Rhône", "Présidente du Conseil départemental du Rhône"),
-    "69M": ("Madame la Présidente", "Monsieur le Président", "présidente de la Métropole de Lyon",
-            "président de la Métropole de Lyon", "Présidente de la Métropole de Lyon"),
-    "972": ("Madame la Présidente", "Monsieur le Président", "présidente du conseil exécutif de Martinique",
-            "président du conseil exécutif de Martinique", "Présidente du Conseil exécutif de Martinique"),
-    "973": ("Madame la Présidente", "Monsieur le Président", "présidente de l'Assemblée de Guyane",
-            "président de l'Assemblée de Guyane", "Présidente de l'Assemblée de Guyane"),
-    "976": ("Madame la Présidente", "Monsieur le Président", "présidente de l'Assemblée de Mayotte",
-            "président de l'Assemblée de Mayotte", "Présidente de l'Assemblée de Mayotte"),
+    "2A": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente du conseil exécutif de Corse",
+        "président du conseil exécutif de Corse",
+        "Présidente du Conseil exécutif de Corse",
+    ),
+    "2B": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente du conseil exécutif de Corse",
+        "président du conseil exécutif de Corse",
+        "Présidente du Conseil exécutif de Corse",
+    ),
+    "67": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente de la Collectivité européenne d'Alsace",
+        "président de la Collectivité européenne d'Alsace",
+        "Présidente de la Collectivité européenne d'Alsace",
+    ),
+    "68": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente de la Collectivité européenne d'Alsace",
+        "président de la Collectivité européenne d'Alsace",
+        "Présidente de la Collectivité européenne d'Alsace",
+    ),
+    "6AE": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente de la Collectivité européenne d'Alsace",
+        "président de la Collectivité européenne d'Alsace",
+        "Présidente de la Collectivité européenne d'Alsace",
+    ),
+    "69": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente du conseil départemental du Rhône",
+        "président du conseil départemental du Rhône",
+        "Présidente du Conseil départemental du Rhône",
+    ),
+    "69M": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente de la Métropole de Lyon",
+        "président de la Métropole de Lyon",
+        "Présidente de la Métropole de Lyon",
+    ),
+    "972": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente du conseil exécutif de Martinique",
+        "président du conseil exécutif de Martinique",
+        "Présidente du Conseil exécutif de Martinique",
+    ),
+    "973": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente de l'Assemblée de Guyane",
+        "président de l'Assemblée de Guyane",
+        "Présidente de l'Assemblée de Guyane",
+    ),
+    "976": (
+        "Madame la Présidente",
+        "Monsieur le Président",
+        "présidente de l'Assemblée de Mayotte",
+        "président de l'Assemblée de Mayotte",
+        "Présidente de l'Assemblée de Mayotte",
+    ),
 }
 
 
@@ -113,8 +202,17 @@ def test_president_cd_special_institutions(code):
     appel_f, appel_m, titre_f, titre_m, adresse_f = SPECIAL[code]
     t = fr.territory(code)
     f, m = fr.office_forms("president_cd", "F", t), fr.office_forms("president_cd", "M", t)
-    assert (f.appel, m.appel, f.titre, m.titre, f.titre_adresse) == (appel_f, appel_m, titre_f, titre_m, adresse_f)
-    assert f.formule_politesse == f"Nous vous prions d'agréer, {appel_f}, l'expression de notre haute considération."
+    assert (f.appel, m.appel, f.titre, m.titre, f.titre_adresse) == (
+        appel_f,
+        appel_m,
+        titre_f,
+        titre_m,
+        adresse_f,
+    )
+    assert (
+        f.formule_politesse
+        == f"Nous vous prions d'agréer, {appel_f}, l'expression de notre haute considération."
+    )
     assert (f.participe, m.participe) == ("élue", "élu")
 
 
@@ -124,12 +222,15 @@ def test_paris_neutral():
     assert (forms.appel, forms.titre, forms.participe) == ("Madame, Monsieur", "maire de Paris", "élu(e)")
 
 
-@pytest.mark.parametrize("fonction, appel, titre", [
-    ("maire", "Madame le Maire", "maire"),
-    ("prefet", "Madame le Préfet", "préfet de la Gironde"),
-    ("president_cd", "Madame le Président", "président du conseil départemental de la Gironde"),
-    ("ministre", "Madame le Ministre", "ministre"),
-])
+@pytest.mark.parametrize(
+    "fonction, appel, titre",
+    [
+        ("maire", "Madame le Maire", "maire"),
+        ("prefet", "Madame le Préfet", "préfet de la Gironde"),
+        ("president_cd", "Madame le Président", "président du conseil départemental de la Gironde"),
+        ("ministre", "Madame le Ministre", "ministre"),
+    ],
+)
 def test_forme_titre_le(fonction, appel, titre):
     """forme_titre="le" gives the traditional "Madame le Maire"; the participle stays feminine."""
     forms = fr.office_forms(fonction, "F", GIRONDE, forme_titre="le")

@@ -52,23 +52,26 @@ def test_territories_order_and_extras():
     assert codes[101:] == ["69M", "6AE"]
 
 
-@pytest.mark.parametrize("code, le, de, dans", [
-    ("33", "la Gironde", "de la Gironde", "en Gironde"),
-    ("59", "le Nord", "du Nord", "dans le Nord"),
-    ("01", "l'Ain", "de l'Ain", "dans l'Ain"),
-    ("40", "les Landes", "des Landes", "dans les Landes"),
-    ("28", "Eure-et-Loir", "d'Eure-et-Loir", "en Eure-et-Loir"),
-    ("49", "Maine-et-Loire", "de Maine-et-Loire", "en Maine-et-Loire"),
-    ("41", "le Loir-et-Cher", "du Loir-et-Cher", "en Loir-et-Cher"),
-    ("75", "Paris", "de Paris", "à Paris"),
-    ("974", "La Réunion", "de La Réunion", "à La Réunion"),
-    ("976", "Mayotte", "de Mayotte", "à Mayotte"),
-    ("90", "le Territoire de Belfort", "du Territoire de Belfort", "dans le Territoire de Belfort"),
-    ("12", "l'Aveyron", "de l'Aveyron", "dans l'Aveyron"),
-    ("23", "la Creuse", "de la Creuse", "en Creuse"),
-    ("69M", "la Métropole de Lyon", "de la Métropole de Lyon", "dans la Métropole de Lyon"),
-    ("6AE", "l'Alsace", "de l'Alsace", "en Alsace"),
-])
+@pytest.mark.parametrize(
+    "code, le, de, dans",
+    [
+        ("33", "la Gironde", "de la Gironde", "en Gironde"),
+        ("59", "le Nord", "du Nord", "dans le Nord"),
+        ("01", "l'Ain", "de l'Ain", "dans l'Ain"),
+        ("40", "les Landes", "des Landes", "dans les Landes"),
+        ("28", "Eure-et-Loir", "d'Eure-et-Loir", "en Eure-et-Loir"),
+        ("49", "Maine-et-Loire", "de Maine-et-Loire", "en Maine-et-Loire"),
+        ("41", "le Loir-et-Cher", "du Loir-et-Cher", "en Loir-et-Cher"),
+        ("75", "Paris", "de Paris", "à Paris"),
+        ("974", "La Réunion", "de La Réunion", "à La Réunion"),
+        ("976", "Mayotte", "de Mayotte", "à Mayotte"),
+        ("90", "le Territoire de Belfort", "du Territoire de Belfort", "dans le Territoire de Belfort"),
+        ("12", "l'Aveyron", "de l'Aveyron", "dans l'Aveyron"),
+        ("23", "la Creuse", "de la Creuse", "en Creuse"),
+        ("69M", "la Métropole de Lyon", "de la Métropole de Lyon", "dans la Métropole de Lyon"),
+        ("6AE", "l'Alsace", "de l'Alsace", "en Alsace"),
+    ],
+)
 def test_forms(code, le, de, dans):
     """Article, "de" and locative forms of sample territories."""
     t = fr.territory(code)
@@ -89,39 +92,107 @@ def test_usage_choices_are_flagged():
     assert all(t.source_locatif for t in fr.territories())
 
 
-@pytest.mark.parametrize("code, nom, le, de, titre_m, titre_f", [
-    ("33", "Conseil départemental de la Gironde", "le conseil départemental de la Gironde",
-     "du conseil départemental de la Gironde", "président du conseil départemental de la Gironde",
-     "présidente du conseil départemental de la Gironde"),
-    ("69", "Conseil départemental du Rhône", "le conseil départemental du Rhône",
-     "du conseil départemental du Rhône", "président du conseil départemental du Rhône",
-     "présidente du conseil départemental du Rhône"),
-    ("75", "Ville de Paris", "la Ville de Paris", "de la Ville de Paris", "maire de Paris", "maire de Paris"),
-    ("2A", "Collectivité de Corse", "la Collectivité de Corse", "de la Collectivité de Corse",
-     "président du conseil exécutif de Corse", "présidente du conseil exécutif de Corse"),
-    ("2B", "Collectivité de Corse", "la Collectivité de Corse", "de la Collectivité de Corse",
-     "président du conseil exécutif de Corse", "présidente du conseil exécutif de Corse"),
-    ("67", "Collectivité européenne d'Alsace", "la Collectivité européenne d'Alsace",
-     "de la Collectivité européenne d'Alsace", "président de la Collectivité européenne d'Alsace",
-     "présidente de la Collectivité européenne d'Alsace"),
-    ("68", "Collectivité européenne d'Alsace", "la Collectivité européenne d'Alsace",
-     "de la Collectivité européenne d'Alsace", "président de la Collectivité européenne d'Alsace",
-     "présidente de la Collectivité européenne d'Alsace"),
-    ("6AE", "Collectivité européenne d'Alsace", "la Collectivité européenne d'Alsace",
-     "de la Collectivité européenne d'Alsace", "président de la Collectivité européenne d'Alsace",
-     "présidente de la Collectivité européenne d'Alsace"),
-    ("69M", "Métropole de Lyon", "la Métropole de Lyon", "de la Métropole de Lyon",
-     "président de la Métropole de Lyon", "présidente de la Métropole de Lyon"),
-    ("972", "Collectivité territoriale de Martinique", "la Collectivité territoriale de Martinique",
-     "de la Collectivité territoriale de Martinique", "président du conseil exécutif de Martinique",
-     "présidente du conseil exécutif de Martinique"),
-    ("973", "Collectivité territoriale de Guyane", "la Collectivité territoriale de Guyane",
-     "de la Collectivité territoriale de Guyane", "président de l'Assemblée de Guyane",
-     "présidente de l'Assemblée de Guyane"),
-    ("976", "Département-Région de Mayotte", "le Département-Région de Mayotte",
-     "du Département-Région de Mayotte", "président de l'Assemblée de Mayotte",
-     "présidente de l'Assemblée de Mayotte"),
-])
+@pytest.mark.parametrize(
+    "code, nom, le, de, titre_m, titre_f",
+    [
+        (
+            "33",
+            "Conseil départemental de la Gironde",
+            "le conseil départemental de la Gironde",
+            "du conseil départemental de la Gironde",
+            "président du conseil départemental de la Gironde",
+            "présidente du conseil départemental de la Gironde",
+        ),
+        (
+            "69",
+            "Conseil départemental du Rhône",
+            "le conseil départemental du Rhône",
+            "du conseil départemental du Rhône",
+            "président du conseil départemental du Rhône",
+            "présidente du conseil départemental du Rhône",
+        ),
+        (
+            "75",
+            "Ville de Paris",
+            "la Ville de Paris",
+            "de la Ville de Paris",
+            "maire de Paris",
+            "maire de Paris",
+        ),
+        (
+            "2A",
+            "Collectivité de Corse",
+            "la Collectivité de Corse",
+            "de la Collectivité de Corse",
+            "président du conseil exécutif de Corse",
+            "présidente du conseil exécutif de Corse",
+        ),
+        (
+            "2B",
+            "Collectivité de Corse",
+            "la Collectivité de Corse",
+            "de la Collectivité de Corse",
+            "président du conseil exécutif de Corse",
+            "présidente du conseil exécutif de Corse",
+        ),
+        (
+            "67",
+            "Collectivité européenne d'Alsace",
+            "la Collectivité européenne d'Alsace",
+            "de la Collectivité européenne d'Alsace",
+            "président de la Collectivité européenne d'Alsace",
+            "présidente de la Collectivité européenne d'Alsace",
+        ),
+        (
+            "68",
+            "Collectivité européenne d'Alsace",
+            "la Collectivité européenne d'Alsace",
+            "de la Collectivité européenne d'Alsace",
+            "président de la Collectivité européenne d'Alsace",
+            "présidente de la Collectivité européenne d'Alsace",
+        ),
+        (
+            "6AE",
+            "Collectivité européenne d'Alsace",
+            "la Collectivité européenne d'Alsace",
+            "de la Collectivité européenne d'Alsace",
+            "président de la Collectivité européenne d'Alsace",
+            "présidente de la Collectivité européenne d'Alsace",
+        ),
+        (
+            "69M",
+            "Métropole de Lyon",
+            "la Métropole de Lyon",
+            "de la Métropole de Lyon",
+            "président de la Métropole de Lyon",
+            "présidente de la Métropole de Lyon",
+        ),
+        (
+            "972",
+            "Collectivité territoriale de Martinique",
+            "la Collectivité territoriale de Martinique",
+            "de la Collectivité territoriale de Martinique",
+            "président du conseil exécutif de Martinique",
+            "présidente du conseil exécutif de Martinique",
+        ),
+        (
+            "973",
+            "Collectivité territoriale de Guyane",
+            "la Collectivité territoriale de Guyane",
+            "de la Collectivité territoriale de Guyane",
+            "président de l'Assemblée de Guyane",
+            "présidente de l'Assemblée de Guyane",
+        ),
+        (
+            "976",
+            "Département-Région de Mayotte",
+            "le Département-Région de Mayotte",
+            "du Département-Région de Mayotte",
+            "président de l'Assemblée de Mayotte",
+            "présidente de l'Assemblée de Mayotte",
+        ),
+    ],
+)
 def test_institutions(code, nom, le, de, titre_m, titre_f):
     """Each special institution has the right name, article forms and head's title."""
     inst = fr.territory(code).institution
@@ -139,10 +210,20 @@ def test_ordinary_institution_count():
     assert len(ordinary) == 101 - 8
 
 
-@pytest.mark.parametrize("raw, code", [
-    ("1", "01"), ("01", "01"), ("2a", "2A"), ("2B", "2B"), (" 33 ", "33"), ("971", "971"),
-    ("69m", "69M"), ("6ae", "6AE"), ("zz", "ZZ"),
-])
+@pytest.mark.parametrize(
+    "raw, code",
+    [
+        ("1", "01"),
+        ("01", "01"),
+        ("2a", "2A"),
+        ("2B", "2B"),
+        (" 33 ", "33"),
+        ("971", "971"),
+        ("69m", "69M"),
+        ("6ae", "6AE"),
+        ("zz", "ZZ"),
+    ],
+)
 def test_normalize_departement(raw, code):
     """normalize_departement pads, upper-cases and strips, without validating."""
     assert fr.normalize_departement(raw) == code

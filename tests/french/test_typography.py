@@ -12,28 +12,34 @@ NNBSP = "\u202f"
 NBSP = "\u00a0"
 
 
-@pytest.mark.parametrize("texte, attendu", [
-    ("Objet: rappel", "Objet\u00a0: rappel"),
-    ("Vraiment ?", "Vraiment\u202f?"),
-    ("Vraiment?", "Vraiment\u202f?"),
-    ("Merci !", "Merci\u202f!"),
-    ("a ; b", "a\u202f; b"),
-    ("Quoi ?!", "Quoi\u202f?!"),
-    ("« oui »", "«\u202foui\u202f»"),
-    ("«oui»", "«\u202foui\u202f»"),
-    ("l'État", "l’État"),
-    ("aujourd'hui", "aujourd’hui"),
-    ("et puis...", "et puis…"),
-    ("etc….", "etc…"),
-    ("les métiers - tous - comptent", "les métiers – tous – comptent"),
-    ("12,5 %", "12,5\u00a0%"),
-    ("183 €", "183\u00a0€"),
-    ("à 10:30 ou à 14 h 30", "à 10:30 ou à 14 h 30"),
-    ("Écrire à contact@exemple.fr ; merci", "Écrire à contact@exemple.fr\u202f; merci"),
-    ("Voir https://exemple.fr/a?b=1:2 ou www.exemple.fr.", "Voir https://exemple.fr/a?b=1:2 ou www.exemple.fr."),
-    ("Rendez-vous", "Rendez-vous"),
-    ("Objet\u00a0: déjà fait\u202f!", "Objet\u00a0: déjà fait\u202f!"),
-])
+@pytest.mark.parametrize(
+    "texte, attendu",
+    [
+        ("Objet: rappel", "Objet\u00a0: rappel"),
+        ("Vraiment ?", "Vraiment\u202f?"),
+        ("Vraiment?", "Vraiment\u202f?"),
+        ("Merci !", "Merci\u202f!"),
+        ("a ; b", "a\u202f; b"),
+        ("Quoi ?!", "Quoi\u202f?!"),
+        ("« oui »", "«\u202foui\u202f»"),
+        ("«oui»", "«\u202foui\u202f»"),
+        ("l'État", "l’État"),
+        ("aujourd'hui", "aujourd’hui"),
+        ("et puis...", "et puis…"),
+        ("etc….", "etc…"),
+        ("les métiers - tous - comptent", "les métiers – tous – comptent"),
+        ("12,5 %", "12,5\u00a0%"),
+        ("183 €", "183\u00a0€"),
+        ("à 10:30 ou à 14 h 30", "à 10:30 ou à 14 h 30"),
+        ("Écrire à contact@exemple.fr ; merci", "Écrire à contact@exemple.fr\u202f; merci"),
+        (
+            "Voir https://exemple.fr/a?b=1:2 ou www.exemple.fr.",
+            "Voir https://exemple.fr/a?b=1:2 ou www.exemple.fr.",
+        ),
+        ("Rendez-vous", "Rendez-vous"),
+        ("Objet\u00a0: déjà fait\u202f!", "Objet\u00a0: déjà fait\u202f!"),
+    ],
+)
 def test_typographie(texte, attendu):
     """Exact output for each rule, and protected e-mails, URLs and times."""
     assert typographie(texte) == attendu
@@ -42,7 +48,8 @@ def test_typographie(texte, attendu):
 def test_example_sentence():
     """A sentence combining every rule."""
     assert typographie("Objet: l'État... - enfin - « oui » ?") == (
-        "Objet\u00a0: l’État… – enfin – «\u202foui\u202f»\u202f?")
+        "Objet\u00a0: l’État… – enfin – «\u202foui\u202f»\u202f?"
+    )
 
 
 _text = st.text(alphabet=st.sampled_from(list("ab é'.-:;!?«»%€ 1\u00a0\u202f\n")), max_size=40)
@@ -63,8 +70,9 @@ def test_no_plain_space_before_double_punctuation(texte):
 
 
 _label = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=10)
-_url = st.builds(lambda h, p, q: f"https://{h}.fr/{p}?x={q}:1", _label, _label, _label) | \
-    st.builds(lambda h, p: f"www.{h}.org/{p}", _label, _label)
+_url = st.builds(lambda h, p, q: f"https://{h}.fr/{p}?x={q}:1", _label, _label, _label) | st.builds(
+    lambda h, p: f"www.{h}.org/{p}", _label, _label
+)
 _email = st.builds(lambda u, d: f"{u}.x@{d}.fr", _label, _label)
 
 

@@ -13,10 +13,13 @@ def _write(tmp_path, name, text, encoding="utf-8"):
 
 def test_simple_csv_gives_recipients_with_figures(tmp_path):
     """A plain `;` file gives one Recipient per row with genre, normalised code and figures."""
-    path = _write(tmp_path, "d.csv",
-                  "civilite;prenom;nom;departement;adresse;code_postal;ville;salaries\n"
-                  "Madame;Anne;MARTIN;33;Hôtel du Département / 1 esplanade;33074;Bordeaux Cedex;1 234\n"
-                  "M.;Jean;DUPONT;1;;01000;Bourg-en-Bresse;\n")
+    path = _write(
+        tmp_path,
+        "d.csv",
+        "civilite;prenom;nom;departement;adresse;code_postal;ville;salaries\n"
+        "Madame;Anne;MARTIN;33;Hôtel du Département / 1 esplanade;33074;Bordeaux Cedex;1 234\n"
+        "M.;Jean;DUPONT;1;;01000;Bourg-en-Bresse;\n",
+    )
     result = read_recipients(path)
     assert result.problems == []
     assert result.figure_names == ("salaries",)
@@ -30,8 +33,11 @@ def test_simple_csv_gives_recipients_with_figures(tmp_path):
 
 def test_bad_departement_is_one_french_line(tmp_path):
     """An unknown département code gives `FILE:LINE: colonne « departement » : code « 99 » inconnu`."""
-    path = _write(tmp_path, "destinataires.csv",
-                  "civilite;prenom;nom;departement\nMadame;Anne;MARTIN;33\nM.;Jean;DUPONT;33\nM.;Paul;X;99\n")
+    path = _write(
+        tmp_path,
+        "destinataires.csv",
+        "civilite;prenom;nom;departement\nMadame;Anne;MARTIN;33\nM.;Jean;DUPONT;33\nM.;Paul;X;99\n",
+    )
     result = read_recipients(path)
     assert [str(p) for p in result.problems] == [
         f"{path}:3: id « 33 » déjà utilisé ligne 2 (donnez à chaque destinataire un id distinct dans une colonne « id »)",

@@ -54,10 +54,16 @@ def _save(path, rows, merges=(), title="Feuil1", write_only=False):
     workbook.save(path)
 
 
-ROWS = [[None], ["Civilité", "Prénom", "Nom", "Département", "Code postal", "Salariés", "Actif", "Date"],
-        ["Madame", "Anne", "MARTIN", 1, 1000, 12.0, True, dt.datetime(2026, 5, 6)], [], [],
-        ["Monsieur", "Jean & <Jo> \"d'Arc\"", "DUPONT", "2a", None, 12.5, False, dt.date(2024, 2, 29)],
-        [None, None, None, None, None, None, None, None, None, "loin"], ["  espaces  ", "=1+1", -3, 1e20, 1.5e-7]]
+ROWS = [
+    [None],
+    ["Civilité", "Prénom", "Nom", "Département", "Code postal", "Salariés", "Actif", "Date"],
+    ["Madame", "Anne", "MARTIN", 1, 1000, 12.0, True, dt.datetime(2026, 5, 6)],
+    [],
+    [],
+    ["Monsieur", 'Jean & <Jo> "d\'Arc"', "DUPONT", "2a", None, 12.5, False, dt.date(2024, 2, 29)],
+    [None, None, None, None, None, None, None, None, None, "loin"],
+    ["  espaces  ", "=1+1", -3, 1e20, 1.5e-7],
+]
 
 
 @pytest.mark.parametrize("write_only", [False, True])
@@ -74,7 +80,11 @@ def test_named_sheet(tmp_path):
     path = tmp_path / "t.xlsx"
     _save(path, ROWS)
     fast, ref = _both(path, "Autre")
-    assert fast == ref == [[("NoneType", None), ("NoneType", None)]] * 2 + [[("NoneType", None), ("str", "autre")]]
+    assert (
+        fast
+        == ref
+        == [[("NoneType", None), ("NoneType", None)]] * 2 + [[("NoneType", None), ("str", "autre")]]
+    )
 
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -137,7 +147,8 @@ def test_hand_written_minimal_xlsx(tmp_path):
     assert [(r.line, r.cells) for r in table.rows] == [(2, ("Hé ho", "", "a&b_c", ""))]
     assert [str(p) for p in table.problems] == [
         f"{path}:5: 5 champs sur la ligne, l'en-tête en a 4 (champ en trop : « 7 »)",
-        f"{path}:6: 27 champs sur la ligne, l'en-tête en a 4 (champ en trop : « 1000 »)"]
+        f"{path}:6: 27 champs sur la ligne, l'en-tête en a 4 (champ en trop : « 1000 »)",
+    ]
 
 
 def test_dimension_limits_rows_and_columns(tmp_path):
@@ -157,15 +168,29 @@ def test_damaged_cell_is_a_problem(tmp_path):
     assert [str(p) for p in table.problems][-1] == f"{path}: classeur XLSX illisible (ValueError)"
 
 
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("&<>\"'éàçÉ\u00a0\u202f"),
-               max_size=12)
+TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("&<>\"'éàçÉ\u00a0\u202f"),
+    max_size=12,
+)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.lists(st.one_of(TEXT, st.integers(-10**12, 10**12),
-                                        st.floats(allow_nan=False, allow_infinity=False), st.booleans(), st.none()),
-                              max_size=7), max_size=6),
-       write_only=st.booleans())
+@given(
+    rows=st.lists(
+        st.lists(
+            st.one_of(
+                TEXT,
+                st.integers(-(10**12), 10**12),
+                st.floats(allow_nan=False, allow_infinity=False),
+                st.booleans(),
+                st.none(),
+            ),
+            max_size=7,
+        ),
+        max_size=6,
+    ),
+    write_only=st.booleans(),
+)
 def test_random_cells_same_values_as_openpyxl(tmp_path, rows, write_only):
     """Random text (accents, XML specials), ints, floats, booleans and blanks: same values as openpyxl."""
     rows = [[v.lstrip("=") if isinstance(v, str) else v for v in row] for row in rows]  # no formulas
@@ -184,9 +209,19 @@ def test_random_cells_same_values_as_openpyxl(tmp_path, rows, write_only):
 def test_read_recipients_same_as_before(tmp_path):
     """End to end: a workbook read through read_recipients (merged cells, numbers, gaps)."""
     path = tmp_path / "d.xlsx"
-    _save(path, [["id", "civilite", "prenom", "nom", "fonction", "departement", "salaries"],
-                 ["a", "Mme", "Anne", "MARTIN", "depute", 33, 12.0], ["b", "M.", "Jean", "DUPONT", "senateur", None, 7],
-                 [], ["c", "M.", "Paul", "DURAND", "maire", "2a", 3.5]], merges=["F2:F3"])
+    _save(
+        path,
+        [
+            ["id", "civilite", "prenom", "nom", "fonction", "departement", "salaries"],
+            ["a", "Mme", "Anne", "MARTIN", "depute", 33, 12.0],
+            ["b", "M.", "Jean", "DUPONT", "senateur", None, 7],
+            [],
+            ["c", "M.", "Paul", "DURAND", "maire", "2a", 3.5],
+        ],
+        merges=["F2:F3"],
+    )
     result = read_recipients(path)
     assert [(r.id, r.departement, r.line) for r in result.recipients] == [("a", "33", 2), ("b", "33", 3)]
-    assert [str(p) for p in result.problems] == [f"{path}:5: colonne « salaries » : « 3.5 » n'est pas un nombre entier"]
+    assert [str(p) for p in result.problems] == [
+        f"{path}:5: colonne « salaries » : « 3.5 » n'est pas un nombre entier"
+    ]

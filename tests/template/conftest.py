@@ -17,11 +17,26 @@ DATE = datetime.date(2021, 7, 1)
 FULL = {"etablissements": 212, "salaries": 9840, "salaries_non_revalorises": 2310, "postes_vacants": 415}
 
 
-def recipient(code: str, genre: str | None, nom: str = "MARTIN", fonction: str = "president_cd",
-              figures: dict | None = None, prenom: str = "Claire", **extra) -> Recipient:
+def recipient(
+    code: str,
+    genre: str | None,
+    nom: str = "MARTIN",
+    fonction: str = "president_cd",
+    figures: dict | None = None,
+    prenom: str = "Claire",
+    **extra,
+) -> Recipient:
     """A recipient of ``code`` with the full example figures unless told otherwise."""
-    return Recipient(id=extra.pop("id", code), genre=genre, prenom=prenom, nom=nom, departement=code,
-                     fonction=fonction, figures=dict(FULL if figures is None else figures), **extra)
+    return Recipient(
+        id=extra.pop("id", code),
+        genre=genre,
+        prenom=prenom,
+        nom=nom,
+        departement=code,
+        fonction=fonction,
+        figures=dict(FULL if figures is None else figures),
+        **extra,
+    )
 
 
 @pytest.fixture

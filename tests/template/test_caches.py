@@ -51,10 +51,11 @@ def test_caches_stay_bounded(monkeypatch):
 def test_fast_attribute_path_keeps_the_sandbox():
     env = make_environment((TEMPLATES,))
     person = PEOPLE[0]
-    values = {"d": make_destinataire(person), "t": cached_territory("33"),
-              "c": make_chiffres(person.figures)}
-    assert env.from_string("{{ d.appel }} {{ t.institution.nom }} {{ c.salaries }}").render(values) == \
-        "Madame la Présidente Conseil départemental de la Gironde 9840"
+    values = {"d": make_destinataire(person), "t": cached_territory("33"), "c": make_chiffres(person.figures)}
+    assert (
+        env.from_string("{{ d.appel }} {{ t.institution.nom }} {{ c.salaries }}").render(values)
+        == "Madame la Présidente Conseil départemental de la Gironde 9840"
+    )
     # properties and unknown names take the sandbox's path
     assert env.from_string("{{ t.institution.titre_f }}").render(values).startswith("présidente")
     for payload in ("{{ d.__class__ }}", "{{ d.__dict__ }}", "{{ t.__init__ }}", "{{ c.__repr__() }}"):

@@ -25,7 +25,9 @@ PLAIN_SPACE_BEFORE = re.compile(r" [;:!?]")
 def letter_for(name: str, genre: str | None, **changes):
     code = GENDERS[genre][0]
     fonction = "depute" if name == "deputes" else "president_cd"
-    return render_letter(load_template(name, TEMPLATES), recipient(code, genre, fonction=fonction, **changes), DATE)
+    return render_letter(
+        load_template(name, TEMPLATES), recipient(code, genre, fonction=fonction, **changes), DATE
+    )
 
 
 @pytest.mark.parametrize("genre", ["F", "M", None])
@@ -57,11 +59,16 @@ def test_follow_up_cites_first_letter_date_and_agrees(genre, expected):
     )
     assert letter.objet.startswith("Relance – ")
     assert "convenir d’un rendez-vous" in render_text(letter)
-    assert letter.address[0] == {"F": "Conseil départemental de la Gironde", "M": "Conseil départemental du Nord",
-                                 None: "Conseil départemental de l’Ain"}[genre].replace("’", "'")
+    assert letter.address[0] == {
+        "F": "Conseil départemental de la Gironde",
+        "M": "Conseil départemental du Nord",
+        None: "Conseil départemental de l’Ain",
+    }[genre].replace("’", "'")
 
 
-@pytest.mark.parametrize("genre, expected", [("F", "Élue de la Gironde"), ("M", "Élu du Nord"), (None, "Élu(e) de l’Ain")])
+@pytest.mark.parametrize(
+    "genre, expected", [("F", "Élue de la Gironde"), ("M", "Élu du Nord"), (None, "Élu(e) de l’Ain")]
+)
 def test_depute_letter_cites_written_question(genre, expected):
     """The députés' letter greets Madame la Députée, cites question n° 6524 and its answer, asks a question."""
     letter = letter_for("deputes", genre)
@@ -85,8 +92,9 @@ def test_cosigned_letter_has_every_cosignatory():
     campaign = tomllib.loads((TEMPLATES / "campagne.toml").read_text(encoding="utf-8"))
     letter = letter_for("cosignee", "F")
     assert [s.nom for s in letter.signatories] == [c["nom"] for c in campaign["cosignataires"]]
-    assert [s.organisation for s in letter.signatories][-1] == \
-        "Union des acteurs de la protection de l’enfance & de la famille"
+    assert [s.organisation for s in letter.signatories][
+        -1
+    ] == "Union des acteurs de la protection de l’enfance & de la famille"
     assert "les fédérations signataires de ce courrier vous en félicitent" in letter.body[0].text
 
 
@@ -94,7 +102,9 @@ def test_base_letter_signatories_come_from_campaign():
     """The base letter is signed by campagne.signataires."""
     letter = letter_for("segur", "F")
     assert [(s.nom, s.fonction) for s in letter.signatories] == [
-        ("Jeanne MARTIN", "Présidente"), ("Karim BENSAÏD", "Directeur général")]
+        ("Jeanne MARTIN", "Présidente"),
+        ("Karim BENSAÏD", "Directeur général"),
+    ]
 
 
 @pytest.mark.parametrize("genre", ["F", "M", None])
@@ -112,19 +122,23 @@ def test_183_euros_and_french_typography_everywhere(name, genre):
 def test_local_figures_sentence_gironde():
     """With every figure known, the local paragraph gives all four, formatted."""
     body = [p.text for p in letter_for("segur", "F").body]
-    assert ("Ces difficultés se mesurent en Gironde. Nos adhérents y gèrent 212 établissements et services, "
-            "qui emploient 9\u202f840 salariés. Aujourd’hui encore, 2\u202f310 salariés de nos établissements "
-            "restent exclus de la revalorisation de 183\u00a0€ net mensuels. Faute de candidats, "
-            "415 postes y sont vacants.") in body
+    assert (
+        "Ces difficultés se mesurent en Gironde. Nos adhérents y gèrent 212 établissements et services, "
+        "qui emploient 9\u202f840 salariés. Aujourd’hui encore, 2\u202f310 salariés de nos établissements "
+        "restent exclus de la revalorisation de 183\u00a0€ net mensuels. Faute de candidats, "
+        "415 postes y sont vacants."
+    ) in body
 
 
 def test_unknown_figures_leave_their_sentence_out():
     """A None figure drops its sentence: never 0, never a blank."""
     figures = {"etablissements": 74, "salaries": None, "salaries_non_revalorises": 1, "postes_vacants": None}
     body = [p.text for p in letter_for("segur", "M", figures=figures).body]
-    assert ("Ces difficultés se mesurent dans le Nord. Nos adhérents y gèrent 74 établissements et services. "
-            "Aujourd’hui encore, 1 salarié de nos établissements reste exclu de la revalorisation de "
-            "183\u00a0€ net mensuels.") in body
+    assert (
+        "Ces difficultés se mesurent dans le Nord. Nos adhérents y gèrent 74 établissements et services. "
+        "Aujourd’hui encore, 1 salarié de nos établissements reste exclu de la revalorisation de "
+        "183\u00a0€ net mensuels."
+    ) in body
     text = " ".join(body)
     assert "vacant" not in text and "emploient" not in text and "None" not in text
 
@@ -140,18 +154,43 @@ def test_no_figures_no_paragraph():
 def test_only_employees_known():
     """Only the employees known: the sentence says so without an establishment count."""
     body = [p.text for p in letter_for("segur", None, figures={"salaries": 3410}).body]
-    assert "Ces difficultés se mesurent dans l’Ain. Nos établissements et services adhérents y emploient " \
-           "3\u202f410 salariés." in body
+    assert (
+        "Ces difficultés se mesurent dans l’Ain. Nos établissements et services adhérents y emploient "
+        "3\u202f410 salariés." in body
+    )
 
 
-@pytest.mark.parametrize("code, genre, sentence", [
-    ("75", "F", "Vous avez été récemment élue maire de Paris, et nous vous en félicitons."),
-    ("2A", "M", "Vous avez été récemment élu président du conseil exécutif de Corse, et nous vous en félicitons."),
-    ("6AE", "F", "Vous avez été récemment élue présidente de la Collectivité européenne d’Alsace, et nous vous en félicitons."),
-    ("67", "M", "Vous avez été récemment élu président de la Collectivité européenne d’Alsace, et nous vous en félicitons."),
-    ("973", None, "Vous avez été récemment élu(e) président(e) de l’Assemblée de Guyane, et nous vous en félicitons."),
-    ("976", "F", "Vous avez été récemment élue présidente de l’Assemblée de Mayotte, et nous vous en félicitons."),
-])
+@pytest.mark.parametrize(
+    "code, genre, sentence",
+    [
+        ("75", "F", "Vous avez été récemment élue maire de Paris, et nous vous en félicitons."),
+        (
+            "2A",
+            "M",
+            "Vous avez été récemment élu président du conseil exécutif de Corse, et nous vous en félicitons.",
+        ),
+        (
+            "6AE",
+            "F",
+            "Vous avez été récemment élue présidente de la Collectivité européenne d’Alsace, et nous vous en félicitons.",
+        ),
+        (
+            "67",
+            "M",
+            "Vous avez été récemment élu président de la Collectivité européenne d’Alsace, et nous vous en félicitons.",
+        ),
+        (
+            "973",
+            None,
+            "Vous avez été récemment élu(e) président(e) de l’Assemblée de Guyane, et nous vous en félicitons.",
+        ),
+        (
+            "976",
+            "F",
+            "Vous avez été récemment élue présidente de l’Assemblée de Mayotte, et nous vous en félicitons.",
+        ),
+    ],
+)
 def test_base_letter_in_special_territories(code, genre, sentence):
     """Paris, Corse, Alsace, Guyane and Mayotte get their own institution and title."""
     letter = render_letter(load_template("segur", TEMPLATES), recipient(code, genre), DATE)
@@ -171,8 +210,9 @@ def test_letter_frame_fields():
     letter = letter_for("segur", "F")
     assert letter.sender[0] == "Fédération exemple des acteurs sociaux et médico-sociaux"
     assert letter.place_date == "Paris, le 1er juillet 2021"
-    assert letter.objet == ("Conséquences du Ségur de la santé sur l’attractivité des métiers "
-                            "du soin et de l’accompagnement")
+    assert letter.objet == (
+        "Conséquences du Ségur de la santé sur l’attractivité des métiers du soin et de l’accompagnement"
+    )
     assert letter.file_stem == "33-gironde-martin"
     assert letter.recipient_id == "33"
     assert letter.attachments == "" and letter.copies == ""
@@ -181,9 +221,24 @@ def test_letter_frame_fields():
 def test_seed_errors_corrected():
     """The seed letter's mistakes are gone from the base letter."""
     text = render_text(letter_for("segur", "F"))
-    for wrong in ("note secteur", "croire", "prendrez en compte de", "en faveur la", "Santé", "COVID",
-                  "élu (e)", "présidente,", "sincère considération"):
+    for wrong in (
+        "note secteur",
+        "croire",
+        "prendrez en compte de",
+        "en faveur la",
+        "Santé",
+        "COVID",
+        "élu (e)",
+        "présidente,",
+        "sincère considération",
+    ):
         assert wrong not in text
-    for right in ("notre secteur non revalorisé", "prendrez en compte cette problématique",
-                  "en faveur de la reconnaissance", "l’État", "de la Covid-19", "deux vitesses – les EHPAD"):
+    for right in (
+        "notre secteur non revalorisé",
+        "prendrez en compte cette problématique",
+        "en faveur de la reconnaissance",
+        "l’État",
+        "de la Covid-19",
+        "deux vitesses – les EHPAD",
+    ):
         assert right in text

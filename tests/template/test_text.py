@@ -9,20 +9,25 @@ from lettergen.writers.text import render_text
 
 from .conftest import DATE, TEMPLATES, recipient
 
-SPECIAL = "[objet]\nA & B < C > D \"guillemets\" \\*étoile\\* \\[crochet]\n[appel]\n{{ destinataire.appel }},\n" \
-          "[corps]\n{{ destinataire.nom }} **gras** & {{ chiffres.note }}\n[formule]\nMerci <toujours> & \"encore\".\n"
+SPECIAL = (
+    '[objet]\nA & B < C > D "guillemets" \\*étoile\\* \\[crochet]\n[appel]\n{{ destinataire.appel }},\n'
+    '[corps]\n{{ destinataire.nom }} **gras** & {{ chiffres.note }}\n[formule]\nMerci <toujours> & "encore".\n'
+)
 
 
 def test_xml_special_characters_survive(tmp_templates):
     """&, <, >, quotes, * and [ in template text and in data come out intact (data cannot open markup)."""
     (tmp_templates / "special.j2").write_text(SPECIAL, encoding="utf-8")
-    who = recipient("33", "F", nom="*Dupont* & [Fils] <x> \"y\"", figures={"note": "**pas gras** [corps]"})
+    who = recipient("33", "F", nom='*Dupont* & [Fils] <x> "y"', figures={"note": "**pas gras** [corps]"})
     letter = render_letter(load_template("special", tmp_templates), who, DATE)
-    assert letter.objet == "A & B < C > D \"guillemets\" *étoile* [crochet]"
-    assert letter.body[0].text == "*Dupont* & [Fils] <x> \"y\" gras & **pas gras** [corps]"
+    assert letter.objet == 'A & B < C > D "guillemets" *étoile* [crochet]'
+    assert letter.body[0].text == '*Dupont* & [Fils] <x> "y" gras & **pas gras** [corps]'
     assert [(r.text, r.bold) for r in letter.body[0].runs] == [
-        ("*Dupont* & [Fils] <x> \"y\" ", False), ("gras", True), (" & **pas gras** [corps]", False)]
-    assert letter.closing == "Merci <toujours> & \"encore\"."
+        ('*Dupont* & [Fils] <x> "y" ', False),
+        ("gras", True),
+        (" & **pas gras** [corps]", False),
+    ]
+    assert letter.closing == 'Merci <toujours> & "encore".'
     assert len(letter.body) == 1
 
 
@@ -32,7 +37,7 @@ def test_data_newlines_cannot_open_a_section(tmp_templates):
     who = recipient("33", "F", nom="X\n[formule]\nPiège", figures={"note": 1})
     letter = render_letter(load_template("special", tmp_templates), who, DATE)
     assert letter.body[0].text.startswith("X [formule] Piège gras")
-    assert letter.closing == "Merci <toujours> & \"encore\"."
+    assert letter.closing == 'Merci <toujours> & "encore".'
 
 
 def render_string(source: str, who=None) -> str:
@@ -62,13 +67,16 @@ def test_filters():
 
 def test_vocabulary_values():
     """The vocabulary's French names hold the expected values."""
-    source = ("{{ destinataire.nom_complet }}|{{ destinataire.titre }}|{{ destinataire.titre_adresse }}|"
-              "{{ departement.de }}|{{ departement.le }}|{{ institution.nom }}|{{ lieu }}|"
-              "{{ campagne.date_premiere_lettre }}|{{ faits.question_ecrite.numero }}|{{ chiffres.etablissements }}")
+    source = (
+        "{{ destinataire.nom_complet }}|{{ destinataire.titre }}|{{ destinataire.titre_adresse }}|"
+        "{{ departement.de }}|{{ departement.le }}|{{ institution.nom }}|{{ lieu }}|"
+        "{{ campagne.date_premiere_lettre }}|{{ faits.question_ecrite.numero }}|{{ chiffres.etablissements }}"
+    )
     assert render_string(source, recipient("33", "F", prenom="Marie", nom="Dupont")) == (
         "Madame Marie DUPONT|présidente du conseil départemental de la Gironde|"
         "Présidente du Conseil départemental de la Gironde|de la Gironde|la Gironde|"
-        "Conseil départemental de la Gironde|Paris|1er juillet 2021|6524|212")
+        "Conseil départemental de la Gironde|Paris|1er juillet 2021|6524|212"
+    )
 
 
 def test_office_forms_cached():
@@ -85,7 +93,7 @@ def test_file_stem():
     assert file_stem("33", "Gironde", "MARTIN") == "33-gironde-martin"
     assert file_stem("2A", "Corse-du-Sud", "Santoni") == "2A-corse-du-sud-santoni"
     assert file_stem("973", "Guyane", "LÉON d'Œuvre") == "973-guyane-leon-d-oeuvre"
-    assert file_stem("01", "Ain", "../CON:*?<>|\\ \"nul\"") == "01-ain-con-nul"
+    assert file_stem("01", "Ain", '../CON:*?<>|\\ "nul"') == "01-ain-con-nul"
     assert file_stem("x", "Ain", "李") == "x-ain"
     long = file_stem("75", "Paris", "A" * 200)
     assert len(long) == 80 and long.startswith("75-paris-aaa")
@@ -100,7 +108,13 @@ def test_list_variants():
     assert variants["segur"].parent is None
     assert variants["relance"].parent == "segur"
     assert variants["relance"].blocks_overridden == (
-        "objet", "felicitations", "attention", "constat", "transformation", "conference")
+        "objet",
+        "felicitations",
+        "attention",
+        "constat",
+        "transformation",
+        "conference",
+    )
     assert variants["cosignee"].blocks_overridden == ("felicitations", "conference", "signataires")
     assert variants["relance"].description.startswith("Relance : rappelle le premier courrier")
 
@@ -108,7 +122,8 @@ def test_list_variants():
 def test_diff_small_example():
     """The diff shows each change with the words before it, removed then added."""
     assert diff_letters("a b c d e f g h", "a x c d e f g h i") == (
-        "… après « a »\n- b\n+ x\n\n… après « c d e f g h »\n+ i\n")
+        "… après « a »\n- b\n+ x\n\n… après « c d e f g h »\n+ i\n"
+    )
     assert diff_letters("a b c d", "a x c y") == "… après « a »\n- b c d\n+ x c y\n"
     assert diff_letters("même texte\n", "même   texte") == ""
 
@@ -121,7 +136,9 @@ def test_diff_segur_relance_shows_only_changes():
     out = diff_letters(text_a, text_b)
     removed = [line[2:] for line in out.splitlines() if line.startswith("- ")]
     added = [line[2:] for line in out.splitlines() if line.startswith("+ ")]
-    assert all(line.startswith(("- ", "+ ", "… après « ", "… au début")) or not line for line in out.splitlines())
+    assert all(
+        line.startswith(("- ", "+ ", "… après « ", "… au début")) or not line for line in out.splitlines()
+    )
     assert "Relance –" in added[0]
     assert any("Vous avez été récemment élue présidente" in r for r in removed)
     assert any("Par un courrier du 1er juillet 2021" in a for a in added)

@@ -27,24 +27,39 @@ PARAGRAPH = (
 
 def make_letter(signatories: int | tuple = 1, paragraphs: int = 3, **changes) -> Letter:
     """Return a complete letter with ``signatories`` co-signatories and bold/italic runs."""
-    body = [Paragraph((Run("Vous avez été récemment "), Run("élue", bold=True),
-                       Run(" présidente du conseil départemental de la Gironde, "),
-                       Run("et nous vous en félicitons", italic=True), Run("."),
-                       Run(" Très sincèrement.", bold=True, italic=True)))]
-    body += [Paragraph.plain(f"{n}. {PARAGRAPH * 2}« 1\u202f234\u00a0€ » et 12,5\u00a0% ; "
-                             "l’œuvre de l’État\u202f!")
-             for n in range(2, paragraphs + 1)]
+    body = [
+        Paragraph(
+            (
+                Run("Vous avez été récemment "),
+                Run("élue", bold=True),
+                Run(" présidente du conseil départemental de la Gironde, "),
+                Run("et nous vous en félicitons", italic=True),
+                Run("."),
+                Run(" Très sincèrement.", bold=True, italic=True),
+            )
+        )
+    ]
+    body += [
+        Paragraph.plain(
+            f"{n}. {PARAGRAPH * 2}« 1\u202f234\u00a0€ » et 12,5\u00a0% ; l’œuvre de l’État\u202f!"
+        )
+        for n in range(2, paragraphs + 1)
+    ]
     fields = dict(
         recipient_id="33",
         objet="Conséquences du Ségur de la santé – attractivité des métiers",
         appel="Madame la Présidente,",
         body=tuple(body),
-        closing="Nous vous prions d’agréer, Madame la Présidente, l’expression de notre "
-                "haute considération.",
+        closing="Nous vous prions d’agréer, Madame la Présidente, l’expression de notre haute considération.",
         signatories=SIGNATORIES[:signatories] if isinstance(signatories, int) else signatories,
         sender=("Fédération exemple", "12 rue de l’Exemple", "75000 PARIS"),
-        address=("Conseil départemental de la Gironde", "Madame Marie DUPONT, Présidente",
-                 "Hôtel du Département", "1 ESPLANADE DE L EXEMPLE", "33000 BORDEAUX"),
+        address=(
+            "Conseil départemental de la Gironde",
+            "Madame Marie DUPONT, Présidente",
+            "Hôtel du Département",
+            "1 ESPLANADE DE L EXEMPLE",
+            "33000 BORDEAUX",
+        ),
         place_date="Paris, le 1er juillet 2022",
         attachments="Communiqué interfédéral du 12 juillet 2021",
         copies="Madame la Préfète de la Gironde",

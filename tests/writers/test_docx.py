@@ -21,7 +21,6 @@ from lettergen.errors import LetterheadError, OutputError
 from lettergen.letter import Letter, Paragraph, Run, Signatory
 from lettergen.writers.docx import STYLE_NAMES, DocxWriter, docx_text, expected_paragraphs
 
-
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 PER_LETTER_PARTS = {"word/document.xml", "docProps/core.xml"}
 
@@ -57,9 +56,19 @@ def test_paragraphs_carry_the_letterhead_styles(docx_writer, make_docx_letter):
     letter = make_docx_letter(3, paragraphs=2)
     names = [p.style.name for p in body_paragraphs(docx_writer.render(letter))]
     assert names == [
-        "LG Expéditeur", "LG Destinataire", "LG Lieu et date", "LG Objet", "LG Appel",
-        "LG Corps", "LG Corps", "LG Formule", "LG Signature", "LG Signature", "LG Signature",
-        "LG Mentions", "LG Mentions",
+        "LG Expéditeur",
+        "LG Destinataire",
+        "LG Lieu et date",
+        "LG Objet",
+        "LG Appel",
+        "LG Corps",
+        "LG Corps",
+        "LG Formule",
+        "LG Signature",
+        "LG Signature",
+        "LG Signature",
+        "LG Mentions",
+        "LG Mentions",
     ]
 
 
@@ -72,7 +81,10 @@ def test_three_signatories_are_three_columns_of_a_borderless_table(docx_writer, 
     xml = etree.fromstring(parts(docx_writer.render(make_docx_letter(3)))["word/document.xml"])
     assert xml.find(f".//{W}tblBorders") is None and xml.find(f".//{W}tblStyle") is None
     assert [c.text.split("\n")[1] for c in table.rows[0].cells] == [
-        "Jeanne MARTIN", "Paul DURAND", "Amina BENALI"]
+        "Jeanne MARTIN",
+        "Paul DURAND",
+        "Amina BENALI",
+    ]
 
 
 def test_one_signatory_is_a_plain_block(docx_writer, make_docx_letter):
@@ -86,9 +98,11 @@ def test_bold_and_italic_runs(docx_writer, make_docx_letter):
     """Runs marked bold or italic in the Letter are bold or italic in Word."""
     first = body_paragraphs(docx_writer.render(make_docx_letter()))[5]
     assert [(r.text, bool(r.bold), bool(r.italic)) for r in first.runs] == [
-        ("Vous avez été récemment ", False, False), ("élue", True, False),
+        ("Vous avez été récemment ", False, False),
+        ("élue", True, False),
         (" présidente du conseil départemental de la Gironde, ", False, False),
-        ("et nous vous en félicitons", False, True), (".", False, False),
+        ("et nous vous en félicitons", False, True),
+        (".", False, False),
         (" Très sincèrement.", True, True),
     ]
 
@@ -100,8 +114,9 @@ def test_letterhead_parts_are_copied_unchanged(docx_writer, letterhead_path, mak
     for name in set(letterhead) - PER_LETTER_PARTS:
         assert output[name] == letterhead[name], name
     assert {"word/header1.xml", "word/footer1.xml", "word/styles.xml"} <= set(output)
-    sections = [etree.fromstring(p["word/document.xml"]).find(f"{W}body/{W}sectPr")
-                for p in (letterhead, output)]
+    sections = [
+        etree.fromstring(p["word/document.xml"]).find(f"{W}body/{W}sectPr") for p in (letterhead, output)
+    ]
     assert etree.tostring(sections[0]) == etree.tostring(sections[1])
 
 
@@ -136,18 +151,27 @@ def test_core_properties_are_fixed(docx_writer, make_docx_letter):
     """Title is the objet; created/modified is the letter's date, else a fixed date."""
     props = docx.Document(io.BytesIO(docx_writer.render(make_docx_letter()))).core_properties
     assert props.title == "Conséquences du Ségur de la santé – attractivité des métiers"
-    assert props.created == props.modified == dt.datetime(2022, 7, 1, tzinfo=dt.timezone.utc)
+    assert props.created == props.modified == dt.datetime(2022, 7, 1, tzinfo=dt.UTC)
     undated = docx_writer.render(make_docx_letter(place_date=""))
-    assert docx.Document(io.BytesIO(undated)).core_properties.created == dt.datetime(1980, 1, 1, tzinfo=dt.timezone.utc)
+    assert docx.Document(io.BytesIO(undated)).core_properties.created == dt.datetime(
+        1980, 1, 1, tzinfo=dt.UTC
+    )
     explicit = docx_writer.render(make_docx_letter(), date=dt.date(2023, 3, 9))
-    assert docx.Document(io.BytesIO(explicit)).core_properties.created == dt.datetime(2023, 3, 9, tzinfo=dt.timezone.utc)
+    assert docx.Document(io.BytesIO(explicit)).core_properties.created == dt.datetime(
+        2023, 3, 9, tzinfo=dt.UTC
+    )
 
 
 def test_xml_special_characters_come_out_intact(docx_writer, make_docx_letter):
     """&, <, >, quotes and ]]> are escaped, read back unchanged, and the XML parses."""
-    nasty = 'A & B <c> "d" \'e\' ]]> <![CDATA[x]]> &amp; </w:t>'
-    letter = make_docx_letter(objet=nasty, appel=nasty, body=(Paragraph((Run(nasty, bold=True),)),),
-                         sender=(nasty,), signatories=(Signatory(nasty), Signatory("B")))
+    nasty = "A & B <c> \"d\" 'e' ]]> <![CDATA[x]]> &amp; </w:t>"
+    letter = make_docx_letter(
+        objet=nasty,
+        appel=nasty,
+        body=(Paragraph((Run(nasty, bold=True),)),),
+        sender=(nasty,),
+        signatories=(Signatory(nasty), Signatory("B")),
+    )
     data = docx_writer.render(letter)
     etree.fromstring(parts(data)["word/document.xml"])
     text = docx_text(data)
@@ -157,8 +181,7 @@ def test_xml_special_characters_come_out_intact(docx_writer, make_docx_letter):
 
 def test_control_characters_are_stripped(docx_writer, make_docx_letter):
     """Characters XML 1.0 forbids are dropped; tabs and newlines become tabs and breaks."""
-    letter = make_docx_letter(body=(Paragraph.plain("a\x00b\x07c\x1fd\ufffee\tf\r\ng\x0bh"),),
-                         objet="x\x01y")
+    letter = make_docx_letter(body=(Paragraph.plain("a\x00b\x07c\x1fd\ufffee\tf\r\ng\x0bh"),), objet="x\x01y")
     text = docx_text(docx_writer.render(letter))
     assert text[3] == "Objet\u00a0: xy"
     assert text[5] == "abcde\tf\ngh"
@@ -174,7 +197,11 @@ def test_letter_without_optional_blocks(docx_writer):
     """No sender, address, date, signatories or mentions: the body is objet, appel, text, closing."""
     letter = Letter("x", "Objet", "Madame,", (Paragraph.plain("Texte."),), "Salutations.")
     assert docx_text(docx_writer.render(letter)) == [
-        "Objet\u00a0: Objet", "Madame,", "Texte.", "Salutations."]
+        "Objet\u00a0: Objet",
+        "Madame,",
+        "Texte.",
+        "Salutations.",
+    ]
 
 
 def test_many_signatories_wrap_four_per_row(docx_writer, make_docx_letter):
@@ -252,8 +279,7 @@ def test_user_edited_letterhead_is_followed(letterhead_path, tmp_path, make_docx
 def test_every_style_exists_in_the_letterhead(letterhead_path):
     """The committed letterhead defines every style the writer looks up, as paragraph styles."""
     styles = docx.Document(letterhead_path).styles
-    assert all(styles[name].type == docx.enum.style.WD_STYLE_TYPE.PARAGRAPH
-               for name in STYLE_NAMES.values())
+    assert all(styles[name].type == docx.enum.style.WD_STYLE_TYPE.PARAGRAPH for name in STYLE_NAMES.values())
 
 
 def test_letterhead_is_slim(letterhead_path):
@@ -268,14 +294,28 @@ _text = st.text(max_size=60)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(objet=_text, appel=_text, runs=st.lists(st.tuples(_text, st.booleans(), st.booleans()),
-                                               max_size=4),
-       lines=st.lists(_text, max_size=3), names=st.lists(_text, max_size=3))
+@given(
+    objet=_text,
+    appel=_text,
+    runs=st.lists(st.tuples(_text, st.booleans(), st.booleans()), max_size=4),
+    lines=st.lists(_text, max_size=3),
+    names=st.lists(_text, max_size=3),
+)
 def test_random_text_always_gives_a_valid_docx(docx_writer, objet, appel, runs, lines, names):
     """Any text (st.text()) gives a DOCX python-docx opens, lxml parses, with the text kept."""
-    letter = Letter("r", objet, appel, (Paragraph(tuple(Run(*r) for r in runs)),), appel,
-                    tuple(Signatory(n, n) for n in names), tuple(lines), tuple(lines), objet,
-                    objet, appel)
+    letter = Letter(
+        "r",
+        objet,
+        appel,
+        (Paragraph(tuple(Run(*r) for r in runs)),),
+        appel,
+        tuple(Signatory(n, n) for n in names),
+        tuple(lines),
+        tuple(lines),
+        objet,
+        objet,
+        appel,
+    )
     data = docx_writer.render(letter)
     etree.fromstring(parts(data)["word/document.xml"])
     etree.fromstring(parts(data)["docProps/core.xml"])
@@ -288,14 +328,34 @@ def test_libreoffice_converts_a_600_word_letter(docx_writer, soffice, tmp_path, 
     letter = make_docx_letter(3, paragraphs=7)
     assert 500 <= sum(len(" ".join(b).split()) for b in letter.blocks()) <= 700
     source = docx_writer.write(letter, tmp_path / "lettre.docx")
-    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(source)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     reader = PdfReader(tmp_path / "lettre.pdf")
     assert 1 <= len(reader.pages) <= 2
     text = re.sub(r"[ \t\n]+", " ", " ".join(page.extract_text() for page in reader.pages))
-    for expected in ("Madame Marie DUPONT, Présidente", "33000 BORDEAUX",
-                     "Paris, le 1er juillet 2022", "Objet", "Madame la Présidente,",
-                     "haute considération.", "Amina BENALI", "Directrice générale",
-                     "contact@federation-exemple.org", "1\u202f234"):
+    for expected in (
+        "Madame Marie DUPONT, Présidente",
+        "33000 BORDEAUX",
+        "Paris, le 1er juillet 2022",
+        "Objet",
+        "Madame la Présidente,",
+        "haute considération.",
+        "Amina BENALI",
+        "Directrice générale",
+        "contact@federation-exemple.org",
+        "1\u202f234",
+    ):
         assert expected in text, expected

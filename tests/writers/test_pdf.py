@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import docx
@@ -182,8 +182,7 @@ def test_hanging_soffice_killed_retried_then_reported(tmp_path):
         letters.append(tmp_path / f"l{i}.docx")
         letters[-1].write_bytes(b"PK")
     started = time.monotonic()
-    report = convert_to_pdf(letters, tmp_path / "pdf", jobs=2, timeout=0.3, batch_size=3,
-                            soffice=str(fake))
+    report = convert_to_pdf(letters, tmp_path / "pdf", jobs=2, timeout=0.3, batch_size=3, soffice=str(fake))
     elapsed = time.monotonic() - started
     assert report.converted == {}
     assert [f.path for f in report.failures] == letters
@@ -207,8 +206,7 @@ def test_letter_that_hangs_does_not_sink_its_batch(soffice, tmp_path):
     )
     letters = [make_letter(tmp_path / f"ok_{i}.docx", i, 2) for i in range(3)]
     letters.insert(1, make_letter(tmp_path / "pendue.docx", 99, 2))
-    report = convert_to_pdf(letters, tmp_path / "pdf", jobs=1, timeout=2, batch_size=4,
-                            soffice=str(fake))
+    report = convert_to_pdf(letters, tmp_path / "pdf", jobs=1, timeout=2, batch_size=4, soffice=str(fake))
     assert [f.path for f in report.failures] == [letters[1]]
     assert "ne répond plus" in report.failures[0].message
     assert list(report.converted) == [letters[0], letters[2], letters[3]]
@@ -233,15 +231,16 @@ def test_same_stem_twice_refused(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with pytest.raises(ConversionError, match="même nom"):
-        convert_to_pdf([tmp_path / "a" / "x.docx", tmp_path / "b" / "x.docx"], tmp_path / "pdf",
-                       soffice="/bin/false")
+        convert_to_pdf(
+            [tmp_path / "a" / "x.docx", tmp_path / "b" / "x.docx"], tmp_path / "pdf", soffice="/bin/false"
+        )
 
 
 @pytest.mark.libreoffice
 def test_creation_date_makes_pdf_reproducible(soffice, tmp_path):
     """With a creation date, two conversions of one DOCX give byte-identical, valid PDFs."""
     letter = make_letter(tmp_path / "lettre.docx", 7, 2)
-    when = datetime(2025, 3, 14, 9, 30, tzinfo=timezone.utc)
+    when = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
     first = convert_to_pdf([letter], tmp_path / "un", creation_date=when).pdf_paths[0]
     time.sleep(1.1)  # LibreOffice's own stamp has one-second resolution
     second = convert_to_pdf([letter], tmp_path / "deux", creation_date=when).pdf_paths[0]
