@@ -51,6 +51,11 @@ class LettergenError(Exception):
     def __str__(self) -> str:
         return str(self.problem)
 
+    def __reduce__(self):
+        # Exceptions pickle their ``args`` by default, which loses ``file`` and ``line``: workers
+        # send errors back to the main process, so they must cross a pickle whole.
+        return (type(self), (self.message, self.file, self.line))
+
 
 class InputError(LettergenError):
     """Bad recipients, figures or RNE data."""
@@ -86,3 +91,6 @@ class InvalidInput(LettergenError):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self._problems)
+
+    def __reduce__(self):
+        return (type(self), (self._problems,))
