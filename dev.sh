@@ -2,7 +2,7 @@
 # Met en place tout ce dont lettergen a besoin sur Debian (paquets système, environnement
 # Python .venv), puis lance une action :
 #   ./dev.sh lettres   génère les lettres de la campagne d'exemple dans out/
-#   ./dev.sh tests     lance toute la suite de tests
+#   ./dev.sh tests     vérifie le code (ruff, mypy) puis lance toute la suite de tests
 #   ./dev.sh bench     lance les mesures de vitesse (benchmarks/)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -41,8 +41,14 @@ install_python_env
 case "${1:-}" in
   lettres)
     .venv/bin/lettergen generate --date 2021-07-01
+    # La commande est installée dans .venv, qui n'est pas dans le PATH de l'appelant.
+    echo "Pour utiliser lettergen : source .venv/bin/activate"
     ;;
   tests)
+    # set -e arrête au premier échec : lint, format et types avant les tests.
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    .venv/bin/mypy lettergen
     .venv/bin/python -m pytest
     ;;
   bench)
