@@ -183,7 +183,7 @@ def build_docxtpl_template(path: Path) -> None:
             run.bold, run.italic = bold or None, italic or None
     lines("closing", [_jinja(CLOSING)])
     table = document.add_table(1, len(SIGNATORIES))
-    for cell, signatory in zip(table.rows[0].cells, SIGNATORIES):
+    for cell, signatory in zip(table.rows[0].cells, SIGNATORIES, strict=True):
         cell.paragraphs[0].style = document.styles[STYLE_NAMES["signature"]]
         for n, text in enumerate(signatory.lines):
             run = cell.paragraphs[0].add_run(text)

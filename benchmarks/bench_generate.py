@@ -307,7 +307,7 @@ def build_docxtpl_template(path: Path, sample) -> None:
         for n, line in enumerate(lines):
             for key, value in by_length:
                 if value and value in line:
-                    line = line.replace(value, "{{ %s }}" % key)
+                    line = line.replace(value, f"{{{{ {key} }}}}")
             run = paragraph.add_run(line)
             if n < len(lines) - 1:
                 run.add_break()
@@ -401,7 +401,6 @@ def main() -> None:
         return
     sizes = (100, 1000) if args.quick else (100, 1000, 35000)
     docxtpl_sizes = (100, 1000)
-    rows = []
     with tempfile.TemporaryDirectory(prefix="bench-generate-", dir=args.work_dir) as tmp:
         folder = Path(tmp)
         from lettergen.read import read_recipients
@@ -464,7 +463,8 @@ def _report(name: str, n: int, r: dict) -> dict:
         f"{name:9} N={n:>6,}: wall {r['wall']:7.2f} s, {n / r['wall']:8,.0f} letters/s, "
         f"CPU {r['cpu'] / n * 1000:6.2f} ms/letter ({r['user'] / n * 1000:.2f} user + "
         f"{r['sys'] / n * 1000:.2f} sys), peak RSS {r['rss_one_mb']:.0f} MB largest process, "
-        f"{r['rss_sum_mb']:.0f} MB tree, {r['rss_main_mb']:.0f} MB main process (ru_maxrss {r['ru_maxrss_mb']:.0f} MB)",
+        f"{r['rss_sum_mb']:.0f} MB tree, {r['rss_main_mb']:.0f} MB main process "
+        f"(ru_maxrss {r['ru_maxrss_mb']:.0f} MB)",
         flush=True,
     )
     return r

@@ -133,6 +133,80 @@ def mb(n: int) -> str:
     return f"{n / 2**20:.0f} MB"
 
 
+def bench_size(
+    args: argparse.Namespace, soffice: str, root: Path, model: Path, profile: Path, size: int
+) -> None:
+    """Both approaches on ``size`` copies of the model letter, alternated ``args.rounds`` times.
+
+    A function of its own so that the two runners below close over this size's values, not over
+    loop variables (ruff B023).
+    """
+    src = root / f"docx-{size}"
+    src.mkdir()
+    letters = []
+    for i in range(size):
+        letters.append(src / f"lettre_{i:05d}.docx")
+        shutil.copyfile(model, letters[-1])
+
+    kwargs = {"batch_size": args.batch_size} if args.batch_size else {}
+    sample = letters if size <= args.naive_full_up_to else letters[: args.sample]
+    batched_runs: list[float] = []
+    naive_runs: list[float] = []
+    batched_peak = naive_peak = 0
+    cpu = {"batched": [], "naive": []}
+    report = None
+
+    def run_batched(r: int) -> None:
+        nonlocal batched_peak, report
+        cpu_before = children_cpu()
+        with TreeMemory() as mem:
+            started = time.perf_counter()
+            report = convert_to_pdf(letters, root / f"pdf-{size}-{r}", jobs=args.jobs, **kwargs)
+            batched_runs.append(time.perf_counter() - started)
+        cpu["batched"].append((children_cpu() - cpu_before) / size)
+        assert report.ok and len(report.converted) == size, report.failures[:3]
+        batched_peak = max(batched_peak, mem.peak)
+        shutil.rmtree(root / f"pdf-{size}-{r}")
+
+    def run_naive(r: int) -> None:
+        nonlocal naive_peak
+        cpu_before = children_cpu()
+        with TreeMemory() as mem:
+            naive_runs.append(naive(soffice, sample, root / f"naive-{size}-{r}", profile))
+        cpu["naive"].append((children_cpu() - cpu_before) / len(sample))
+        naive_peak = max(naive_peak, mem.peak)
+        shutil.rmtree(root / f"naive-{size}-{r}")
+
+    for r in range(args.rounds):  # A B, B A, A B…: drifting load hits both alike
+        order = (run_batched, run_naive) if r % 2 == 0 else (run_naive, run_batched)
+        for run in order:
+            run(r)
+    batched = min(batched_runs)
+    per_letter = min(naive_runs) / len(sample)
+    naive_total = per_letter * size
+    best = f"best of {args.rounds}" if args.rounds > 1 else "1 run"
+    print(
+        f"{size:>8} {'convert_to_pdf (batched workers)':<34} {batched:>8.2f} "
+        f"{size / batched:>10.1f} {mb(batched_peak):>14}   {best}: "
+        + ", ".join(f"{t:.2f}" for t in batched_runs)
+    )
+    label = (
+        "naive, one soffice per letter" if len(sample) == size else f"naive, extrapolated from {len(sample)}"
+    )
+    print(
+        f"{size:>8} {label:<34} {naive_total:>8.2f} {1 / per_letter:>10.1f} "
+        f"{mb(naive_peak):>14}   {best}: " + ", ".join(f"{t / len(sample) * size:.2f}" for t in naive_runs)
+    )
+    cpu_b, cpu_n = min(cpu["batched"]), min(cpu["naive"])
+    print(
+        f"{size:>8} speed-up: {naive_total / batched:.1f}x wall clock "
+        f"(retried {report.retried}, killed {report.killed}); "
+        f"LibreOffice CPU per letter: {cpu_b * 1000:.0f} ms batched, "
+        f"{cpu_n * 1000:.0f} ms naive ({cpu_n / cpu_b:.1f}x less CPU)"
+    )
+    shutil.rmtree(src)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
@@ -169,73 +243,7 @@ def main() -> None:
         )
         print(f"{'letters':>8} {'approach':<34} {'seconds':>8} {'letters/s':>10} {'peak tree RSS':>14}")
         for size in args.sizes:
-            src = root / f"docx-{size}"
-            src.mkdir()
-            letters = []
-            for i in range(size):
-                letters.append(src / f"lettre_{i:05d}.docx")
-                shutil.copyfile(model, letters[-1])
-
-            kwargs = {"batch_size": args.batch_size} if args.batch_size else {}
-            sample = letters if size <= args.naive_full_up_to else letters[: args.sample]
-            batched_runs: list[float] = []
-            naive_runs: list[float] = []
-            batched_peak = naive_peak = 0
-            cpu = {"batched": [], "naive": []}
-            report = None
-
-            def run_batched(r: int) -> None:
-                nonlocal batched_peak, report
-                cpu_before = children_cpu()
-                with TreeMemory() as mem:
-                    started = time.perf_counter()
-                    report = convert_to_pdf(letters, root / f"pdf-{size}-{r}", jobs=args.jobs, **kwargs)
-                    batched_runs.append(time.perf_counter() - started)
-                cpu["batched"].append((children_cpu() - cpu_before) / size)
-                assert report.ok and len(report.converted) == size, report.failures[:3]
-                batched_peak = max(batched_peak, mem.peak)
-                shutil.rmtree(root / f"pdf-{size}-{r}")
-
-            def run_naive(r: int) -> None:
-                nonlocal naive_peak
-                cpu_before = children_cpu()
-                with TreeMemory() as mem:
-                    naive_runs.append(naive(soffice, sample, root / f"naive-{size}-{r}", profile))
-                cpu["naive"].append((children_cpu() - cpu_before) / len(sample))
-                naive_peak = max(naive_peak, mem.peak)
-                shutil.rmtree(root / f"naive-{size}-{r}")
-
-            for r in range(args.rounds):  # A B, B A, A B…: drifting load hits both alike
-                order = (run_batched, run_naive) if r % 2 == 0 else (run_naive, run_batched)
-                for run in order:
-                    run(r)
-            batched = min(batched_runs)
-            per_letter = min(naive_runs) / len(sample)
-            naive_total = per_letter * size
-            best = f"best of {args.rounds}" if args.rounds > 1 else "1 run"
-            print(
-                f"{size:>8} {'convert_to_pdf (batched workers)':<34} {batched:>8.2f} "
-                f"{size / batched:>10.1f} {mb(batched_peak):>14}   {best}: "
-                + ", ".join(f"{t:.2f}" for t in batched_runs)
-            )
-            label = (
-                "naive, one soffice per letter"
-                if len(sample) == size
-                else f"naive, extrapolated from {len(sample)}"
-            )
-            print(
-                f"{size:>8} {label:<34} {naive_total:>8.2f} {1 / per_letter:>10.1f} "
-                f"{mb(naive_peak):>14}   {best}: "
-                + ", ".join(f"{t / len(sample) * size:.2f}" for t in naive_runs)
-            )
-            cpu_b, cpu_n = min(cpu["batched"]), min(cpu["naive"])
-            print(
-                f"{size:>8} speed-up: {naive_total / batched:.1f}x wall clock "
-                f"(retried {report.retried}, killed {report.killed}); "
-                f"LibreOffice CPU per letter: {cpu_b * 1000:.0f} ms batched, "
-                f"{cpu_n * 1000:.0f} ms naive ({cpu_n / cpu_b:.1f}x less CPU)"
-            )
-            shutil.rmtree(src)
+            bench_size(args, soffice, root, model, profile, size)
         children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(f"largest single child process (ru_maxrss): {children / 1024:.0f} MB")
     finally:

@@ -120,7 +120,8 @@ def main() -> None:
         paths = generate(Path(tmp), n)
         print(
             f"{n} destinataires générés en {time.perf_counter() - start:.1f} s "
-            f"(CSV {paths['csv'].stat().st_size / 1e6:.1f} Mo, XLSX {paths['xlsx'].stat().st_size / 1e6:.1f} Mo)"
+            f"(CSV {paths['csv'].stat().st_size / 1e6:.1f} Mo, "
+            f"XLSX {paths['xlsx'].stat().st_size / 1e6:.1f} Mo)"
         )
         for kind in ("csv", "xlsx"):
             out = subprocess.run(
@@ -131,7 +132,8 @@ def main() -> None:
             ).stdout
             figures = json.loads(out)
             print(
-                f"{kind.upper():4} + chiffres : {figures['seconds']:.2f} s, pic RSS {figures['peak_rss_mib']} Mio, "
+                f"{kind.upper():4} + chiffres : {figures['seconds']:.2f} s, "
+                f"pic RSS {figures['peak_rss_mib']} Mio, "
                 f"{figures['recipients']} destinataires, {figures['problems']} problèmes, "
                 f"{figures['warnings']} avertissements"
             )

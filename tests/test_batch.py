@@ -64,7 +64,8 @@ def assert_complete(out: Path, count: int, formats: tuple[str, ...]) -> None:
 def kill_midway(
     args: list[str], cwd: Path, out: Path, kind: str, after: int, timeout: float, poll: float
 ) -> None:
-    """Start ``lettergen ARGS`` in its own process group; SIGKILL the group once ``after`` files are journaled."""
+    """Start ``lettergen ARGS`` in its own process group; SIGKILL the group once ``after`` files are
+    journaled."""
     process = subprocess.Popen(
         [sys.executable, "-m", "lettergen", *args],
         cwd=cwd,

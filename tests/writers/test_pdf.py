@@ -127,7 +127,7 @@ def test_merged_letters_start_on_odd_pages(converted):
     padded = [c + c % 2 for c in counts]
     assert total == len(reader.pages) == sum(padded) == 24
     start = 0
-    for i, (count, pad) in enumerate(zip(counts, padded)):
+    for i, (count, pad) in enumerate(zip(counts, padded, strict=True)):
         assert start % 2 == 0
         assert f"Madame la Présidente{NNBSP}{i}" in (reader.pages[start].extract_text() or "")
         if pad > count:
