@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from lettergen import __version__
+from lettergen.cli_french import install_french_click
 from lettergen.errors import LettergenError, Problem
 
 DEFAULT_TEMPLATES = Path("templates")
@@ -430,4 +431,5 @@ def variants_diff(
 
 def main() -> None:
     """Entry point of the ``lettergen`` console script."""
+    install_french_click(cli)
     cli(prog_name="lettergen")
