@@ -6,8 +6,8 @@ under a French locale, and ``LANG=C.UTF-8`` is common on servers. :func:`install
 replaces those module attributes with :class:`FrenchClick` lookups, once, at start-up.
 
 A few pieces of click's output are not in a catalogue at all: quotes around names and values
-(``'--nope'``, built with ``repr``), range descriptions (``x>=1``), the colon after a help
-heading (``Options:``), type names in metavars and messages (``TEXT``, ``PATH``, set when
+(``'--nope'``, built with ``repr``), range descriptions (``x>=1``), the space before a colon in
+help pages (``Options:``), type names in metavars and messages (``TEXT``, ``PATH``, set when
 ``cli.py`` is imported) and the help of ``--version`` (translated when its decorator ran). Those
 get small French replacements, listed in ``_FORMATTERS`` or applied to the command tree.
 """
@@ -268,9 +268,22 @@ def _describe_range(self: Any) -> str:
     return f"entre {low} et {self.max}{' exclu' if self.max_open else ''}"
 
 
-def _write_heading(self: click.HelpFormatter, heading: str) -> None:
-    """« Options : », with the space French puts before a colon."""
-    self.write(f"{'':>{self.current_indent}}{heading} :\n")
+class FrenchHelpFormatter(click.HelpFormatter):
+    """Help pages with French punctuation: a space before « : » and « ; »."""
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{heading} :\n")
+
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        super().write_dl([(term, _french_extras(text)) for term, text in rows], col_max, col_spacing)
+
+
+def _french_extras(text: str) -> str:
+    """``[défaut : 2; au moins 1]`` → ``[défaut : 2 ; au moins 1]`` (click joins the extras with "; ")."""
+    start = text.rfind("[")
+    if start < 0 or not text.endswith("]"):
+        return text
+    return text[:start] + text[start:].replace("; ", " ; ")
 
 
 # (owner, attribute, French replacement): the pieces of click's output built without gettext.
@@ -281,7 +294,7 @@ _FORMATTERS: tuple[tuple[Any, str, Callable[..., Any]], ...] = (
     (click.core.Argument, "get_error_hint", _argument_error_hint),
     (click.types.Choice, "get_invalid_choice_message", _invalid_choice_message),
     (click.types._NumberRangeBase, "_describe_range", _describe_range),
-    (click.formatting.HelpFormatter, "write_heading", _write_heading),
+    (click.core.Context, "formatter_class", FrenchHelpFormatter),
 )
 
 

@@ -60,7 +60,7 @@ def test_generate_help(tmp_path):
     assert lines[-1].split() == ["-h,", "--help", "Afficher", "ce", "message", "et", "quitter."]
     flat = " ".join(result.stdout.split())  # help text is wrapped to the terminal width
     assert "[défaut : segur]" in flat
-    assert "--jobs ENTIER" in flat and "au moins 1]" in flat
+    assert "--jobs ENTIER" in flat and " ; au moins 1]" in flat
     assert "-o, --out CHEMIN" in flat
     assert_no_english(result.stdout)
 
@@ -167,3 +167,25 @@ def test_plural_chosen_by_count():
     assert french.ngettext(one, many, 2).format(name="-o", nargs=2) == "l'option « -o » demande 2 valeurs."
     assert french.ngettext("new {x}", "news {x}", 3) == "news {x}"  # unknown: click's own words
     assert french.gettext("Usage:") == "Utilisation :"
+
+
+@pytest.mark.parametrize(
+    ("kind", "options", "described"),
+    [
+        (click.IntRange, {"min": 1}, "au moins 1"),
+        (click.IntRange, {"min": 0, "min_open": True}, "plus de 0"),
+        (click.IntRange, {"max": 9}, "au plus 9"),
+        (click.FloatRange, {"max": 2.5, "max_open": True}, "moins de 2.5"),
+        (click.IntRange, {"min": 1, "max": 10}, "de 1 à 10"),
+        (click.IntRange, {"min": 1, "max": 10, "max_open": True}, "entre 1 et 10 exclu"),
+    ],
+)
+def test_ranges_described_in_french(kind, options, described):
+    assert cli_french._describe_range(kind(**options)) == described
+
+
+def test_help_extras_get_french_semicolons():
+    assert (
+        cli_french._french_extras("Texte.  [défaut : 2; au moins 1]") == "Texte.  [défaut : 2 ; au moins 1]"
+    )
+    assert cli_french._french_extras("Une; deux.") == "Une; deux."  # no extras: left alone
