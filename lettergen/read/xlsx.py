@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from warnings import warn
 
 from lxml import etree
@@ -57,7 +57,7 @@ def text_content(node) -> str:
 
 def read_string_table(source) -> list[str]:
     """openpyxl's ``read_string_table`` (same strings, same ``x005F_`` removal), faster."""
-    strings = []
+    strings: list[str] = []
     append = strings.append
     for _, node in _et_iterparse(source):
         if node.tag == _SI:
@@ -126,14 +126,15 @@ def _cast_number(value: str):
     return int(value)
 
 
-def iter_values(worksheet) -> Iterator[tuple]:
+def iter_values(worksheet) -> Iterator[Sequence[object]]:
     """What ``worksheet.iter_rows(values_only=True)`` yields, from a streaming parse of the sheet."""
     if not isinstance(worksheet, Sheet):
         yield from worksheet.iter_rows(values_only=True)
         return
     max_col = worksheet.max_column
     max_row = worksheet.max_row
-    empty_row = (None,) * (max_col + 1 - 1) if max_col is not None else []
+    # A list when the size is unknown: openpyxl's own empty row, kept for an identical result.
+    empty_row: Sequence[object] = (None,) * max_col if max_col is not None else []
     counter = 1
     idx = 1
     with worksheet._get_source() as src:
@@ -149,7 +150,7 @@ def iter_values(worksheet) -> Iterator[tuple]:
                     yield ()
                     continue
                 width = max_col or cells[-1][0]
-                values = [None] * width
+                values: list[object] = [None] * width
                 for column, value in cells:
                     if 1 <= column <= width:
                         values[column - 1] = value
@@ -188,7 +189,7 @@ def _row_number(r: str | None, previous: int) -> int:
 class _RowCells:
     """The (column, value) pairs of one ``<row>`` element, with the workbook's strings and formats."""
 
-    def __init__(self, worksheet):
+    def __init__(self, worksheet: Sheet) -> None:
         workbook = worksheet.parent
         self.shared = worksheet._shared_strings
         self.epoch = workbook.epoch
