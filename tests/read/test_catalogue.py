@@ -139,7 +139,8 @@ MALFORMED_CASES: list[Case] = [
         "civilite_inconnue",
         {D: csv_bytes(H, "Dr;Anne;MARTIN;33")},
         (
-            f"{D}:2: colonne « civilite » : « Dr » n'est pas une civilité reconnue (Madame, Mme, Monsieur, M.)",
+            f"{D}:2: colonne « civilite » : « Dr » n'est pas une civilité reconnue "
+            "(Madame, Mme, Monsieur, M.)",
         ),
     ),
     Case(
@@ -211,7 +212,8 @@ MALFORMED_CASES: list[Case] = [
         "nom_de_chiffre_invalide",
         {D: csv_bytes(H + ";2021", "Madame;Anne;MARTIN;33;5")},
         (
-            f"{D}:1: colonne « 2021 » : ce nom ne peut pas servir de nom de chiffre (il doit commencer par une lettre)",
+            f"{D}:1: colonne « 2021 » : ce nom ne peut pas servir de nom de chiffre "
+            "(il doit commencer par une lettre)",
         ),
     ),
     Case(
@@ -228,7 +230,8 @@ MALFORMED_CASES: list[Case] = [
         "plusieurs_problemes_en_une_passe",
         {D: csv_bytes(H + ";salaries", "Dr;Anne;MARTIN;33;1 234", "M.;Jean;DUPONT;99;-1", "Mme;Lise;;59;x")},
         (
-            f"{D}:2: colonne « civilite » : « Dr » n'est pas une civilité reconnue (Madame, Mme, Monsieur, M.)",
+            f"{D}:2: colonne « civilite » : « Dr » n'est pas une civilité reconnue "
+            "(Madame, Mme, Monsieur, M.)",
             f"{D}:3: colonne « departement » : code « 99 » inconnu",
             f"{D}:3: colonne « salaries » : « -1 » est négatif (un chiffre est un entier positif ou nul)",
             f"{D}:4: colonne « nom » : valeur vide",

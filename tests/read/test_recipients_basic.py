@@ -40,7 +40,8 @@ def test_bad_departement_is_one_french_line(tmp_path):
     )
     result = read_recipients(path)
     assert [str(p) for p in result.problems] == [
-        f"{path}:3: id « 33 » déjà utilisé ligne 2 (donnez à chaque destinataire un id distinct dans une colonne « id »)",
+        f"{path}:3: id « 33 » déjà utilisé ligne 2 "
+        "(donnez à chaque destinataire un id distinct dans une colonne « id »)",
         f"{path}:4: colonne « departement » : code « 99 » inconnu",
     ]
     assert [r.nom for r in result.recipients] == ["MARTIN"]

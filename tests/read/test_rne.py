@@ -23,7 +23,10 @@ REPO = Path(__file__).resolve().parents[2]
 CD = "elus-conseillers-departementaux-cd_{}.csv"
 CSP = "elus-membres-dune-assemblee-ma_{}.csv"
 DATES = ("2026-04-24", "2026-05-06")
-ADDR = "adresses postales tirées de l'Annuaire de l'administration (DILA) du 2017-12-12 : à vérifier avant l'envoi"
+ADDR = (
+    "adresses postales tirées de l'Annuaire de l'administration (DILA) du 2017-12-12 : "
+    "à vérifier avant l'envoi"
+)
 EXPECTED_CODES = sorted(
     [f"{n:02d}" for n in range(1, 96) if n not in (16, 20, 26, 67, 68, 75)]
     + ["2A", "2B", "69M", "6AE", "971", "972", "973", "974", "976"]
@@ -33,11 +36,14 @@ EXPECTED_CODES.remove("2B")  # the Collectivité de Corse is one recipient, code
 
 def expected_warnings() -> list[str]:
     return [
-        "16 (Charente) : aucun « Président du conseil départemental » en fonction dans le RNE (siège vacant ?) : "
+        "16 (Charente) : aucun « Président du conseil départemental » en fonction dans le RNE "
+        "(siège vacant ?) : "
         "destinataire à ajouter à la main",
-        "26 (Drôme) : aucun « Président du conseil départemental » en fonction dans le RNE (siège vacant ?) : "
+        "26 (Drôme) : aucun « Président du conseil départemental » en fonction dans le RNE "
+        "(siège vacant ?) : "
         "destinataire à ajouter à la main",
-        "75 (Paris) : la maire ou le maire de Paris n'est pas dans ces fichiers (fichier des maires du RNE) : "
+        "75 (Paris) : la maire ou le maire de Paris n'est pas dans ces fichiers "
+        "(fichier des maires du RNE) : "
         "destinataire à ajouter à la main",
         ADDR,
     ]
@@ -59,7 +65,8 @@ def test_real_files_give_93_cd_presidents_plus_4_csp_heads(date):
         len(warnings) == 5
         and warnings[4].startswith("6AE (")
         and warnings[4].endswith(
-            ") : pas d'adresse dans l'Annuaire de l'administration (DILA) du 2017-12-12 : adresse laissée vide, à compléter"
+            ") : pas d'adresse dans l'Annuaire de l'administration (DILA) du 2017-12-12 : "
+            "adresse laissée vide, à compléter"
         )
     )
 
@@ -130,7 +137,7 @@ def test_shipped_recipients_match_a_fresh_import(tmp_path):
     assert (REPO / "recipients" / "rne_presidents_2026-05-06.csv").read_bytes() == out.read_bytes()
 
 
-# --- synthetic files in the older formats, built from the 2026-04-24 release ---------------------------------
+# --- synthetic files in the older formats, built from the 2026-04-24 release ---------------------
 
 
 def _current_rows() -> tuple[list[str], list[list[str]]]:
@@ -305,7 +312,8 @@ def test_not_an_rne_file_is_a_clean_error(tmp_path):
     with pytest.raises(InvalidInput) as error:
         import_rne([path, tmp_path / "absent.csv"])
     assert [str(p) for p in error.value.problems] == [
-        f"{path}:1: ce fichier n'est pas un fichier du RNE reconnu (conseillers départementaux ou membres des "
+        f"{path}:1: ce fichier n'est pas un fichier du RNE reconnu "
+        "(conseillers départementaux ou membres des "
         "assemblées des collectivités à statut particulier)",
         f"{tmp_path / 'absent.csv'}: fichier introuvable",
     ]

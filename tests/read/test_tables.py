@@ -101,7 +101,8 @@ def test_blank_lines_stray_spaces_and_comment_are_ignored(tmp_path):
     """Blank lines, `# comments`, trailing separators and stray spaces do not matter."""
     path = tmp_path / "d.csv"
     path.write_text(
-        "# fichier de test\ncivilite ; prenom ; nom ; departement;;\n\n  Madame ; Anne\u00a0; MARTIN ; 1 ;;\n",
+        "# fichier de test\ncivilite ; prenom ; nom ; departement;;\n"
+        "\n  Madame ; Anne\u00a0; MARTIN ; 1 ;;\n",
         encoding="utf-8",
     )
     result = read_recipients(path)
@@ -221,7 +222,7 @@ def test_rows_are_streamed(tmp_path):
     assert [(r.line, r.cells) for r in rows] == [(3, ("3", "4"))]
 
 
-# --- property tests: never an exception, whatever the bytes ---------------------------------------------------
+# --- property tests: never an exception, whatever the bytes ---------------------------------------
 
 CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 SETTINGS = settings(
