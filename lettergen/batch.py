@@ -15,19 +15,23 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 from lettergen import __version__
-from lettergen.errors import InvalidInput, LettergenError, Problem
+from lettergen.errors import InvalidInput, LettergenError, LetterheadError, OutputError, Problem
+from lettergen.files import make_folder, output_error, write_atomically
 from lettergen.letter import Letter
 from lettergen.manifest import (
     Journal,
     ManifestRow,
     is_up_to_date,
     load_previous,
+    sha256_file,
     write_manifest,
 )
 from lettergen.read.recipients import read_recipients
@@ -100,11 +104,12 @@ class GenerateReport:
         return self.written / self.seconds if self.seconds > 0 else 0.0
 
 
-def load_campaign(sources: Sources, render_check: bool = True) -> Campaign:
+def load_campaign(sources: Sources, *, render_check: bool = True, strict: bool = False) -> Campaign:
     """Read the data and compile the template; gather every problem instead of stopping.
 
     ``render_check=False`` keeps to the static checks: ``generate`` renders
-    every letter in its worker processes before writing anything.
+    every letter in its worker processes before writing anything. ``strict``: any problem
+    raises :class:`InvalidInput` (carrying the warnings too) instead of being returned.
     """
     data = read_recipients(sources.recipients, sources.figures, sources.sheet)
     problems = list(data.problems)
@@ -128,6 +133,8 @@ def load_campaign(sources: Sources, render_check: bool = True) -> Campaign:
         raise InvalidInput(problems + error.problems) from error
     checked = replace(data, recipients=recipients)
     problems.extend(check_template(template, checked, sources.letter_date, render=render_check))
+    if strict and problems:
+        raise InvalidInput(problems, data.warnings)
     return Campaign(sources, template, data, recipients, problems)
 
 
@@ -152,10 +159,21 @@ def run_fingerprint(sources: Sources) -> str:
     explicit = Path(sources.template)
     if explicit.is_file():
         template_files.append(explicit)
-    for path in [*template_files, Path(sources.letterhead)]:
+    for path in template_files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    letterhead = Path(sources.letterhead)
+    digest.update(letterhead.name.encode() + b"\0" + _letterhead_bytes(letterhead) + b"\0")
     digest.update(sources.template.encode())
     return digest.hexdigest()
+
+
+def _letterhead_bytes(path: Path) -> bytes:
+    if not path.is_file():  # the same line as DocxWriter's, which would say it a moment later
+        raise LetterheadError("papier à en-tête introuvable", file=str(path))
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise LetterheadError(f"papier à en-tête illisible ({error.strerror or error})", str(path)) from None
 
 
 def letter_fingerprint(run: str, recipient: Recipient) -> str:
@@ -167,6 +185,15 @@ def letter_fingerprint(run: str, recipient: Recipient) -> str:
 # --- worker processes -------------------------------------------------------------------
 
 _maker: _LetterMaker | None = None
+
+
+@dataclass(frozen=True)
+class Written:
+    """A letter a worker wrote: its file name in the target folder and the file's sha256."""
+
+    id: str
+    name: str
+    sha256: str
 
 
 class _LetterMaker:
@@ -183,25 +210,25 @@ class _LetterMaker:
     def letter(self, recipient: Recipient) -> Letter:
         return render_letter(self.template, recipient, self.letter_date, self.figure_names)
 
-    def validate(self, recipient: Recipient) -> tuple[str, str | None, int | None, str]:
-        """Render without writing; return the problem, if any, as (id, file, line, message)."""
+    def validate(self, recipient: Recipient) -> Problem | None:
+        """Render without writing; return the letter's problem, if any."""
         try:
             self.letter(recipient)
         except LettergenError as error:
-            return recipient.id, error.file, error.line, error.message
-        return recipient.id, None, None, ""
+            return Problem(error.file, error.line, f"{error.message} (destinataire « {recipient.id} »)")
+        return None
 
-    def write(self, job: tuple[Recipient, str]) -> tuple[str, str, str, str]:
-        """Render and write one DOCX; return (id, file name, sha256, error)."""
+    def write(self, job: tuple[Recipient, str]) -> Written | LettergenError:
+        """Render and write one DOCX; return what was written, or the error (errors pickle)."""
         recipient, target_dir = job
         try:
             letter = self.letter(recipient)
             data = self.writer.render(letter, self.letter_date)
+            name = f"{letter.file_stem or recipient.id}.docx"
+            write_atomically(Path(target_dir) / name, data)
         except LettergenError as error:
-            return recipient.id, "", "", str(error)
-        name = f"{letter.file_stem or recipient.id}.docx"
-        write_atomically(Path(target_dir) / name, data)
-        return recipient.id, name, hashlib.sha256(data).hexdigest(), ""
+            return error
+        return Written(recipient.id, name, hashlib.sha256(data).hexdigest())
 
 
 def _init_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
@@ -209,12 +236,12 @@ def _init_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
     _maker = _LetterMaker(sources, figure_names)
 
 
-def _validate(recipient: Recipient):
+def _validate(recipient: Recipient) -> Problem | None:
     assert _maker is not None
     return _maker.validate(recipient)
 
 
-def _write(job: tuple[Recipient, str]):
+def _write(job: tuple[Recipient, str]) -> Written | LettergenError:
     assert _maker is not None
     return _maker.write(job)
 
@@ -229,7 +256,7 @@ class _Workers:
     """
 
     def __init__(self, sources: Sources, figure_names: tuple[str, ...], jobs: int, letters: int):
-        self._pool = None
+        self._pool: Any = None
         if jobs > 1 and letters >= SMALL_RUN:
             context = get_context("forkserver")
             context.set_forkserver_preload(["lettergen.batch", "lettergen.writers.docx"])
@@ -237,7 +264,7 @@ class _Workers:
         else:
             _init_worker(sources, figure_names)
 
-    def map(self, function, items: Iterable) -> Iterator:
+    def map(self, function: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[Any]:
         if self._pool is None:
             return map(function, items)
         return self._pool.imap(function, items, chunksize=16)
@@ -245,14 +272,6 @@ class _Workers:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.terminate()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` under a temporary name in the same folder, then rename it."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-    os.replace(temporary, path)
 
 
 # --- the run ----------------------------------------------------------------------------
@@ -282,7 +301,7 @@ def generate(
         _Workers(campaign.sources, campaign.data.figure_names, options.jobs, len(todo)) if todo else None
     )
     try:
-        invalid = _validate_all(workers, todo) if todo else {}
+        invalid = _validate_all(workers, todo)
         if invalid and not options.skip_invalid:
             raise InvalidInput(invalid.values())
         report.skipped.extend(invalid.values())
@@ -291,7 +310,7 @@ def generate(
         if options.dry_run:
             report.planned = [recipient.id for recipient, _ in todo]
             return report
-        out_dir.mkdir(parents=True, exist_ok=True)
+        make_folder(out_dir)
         _remove_stale_temporaries(out_dir)
         _write_all(workers, campaign, rows, todo, formats, options, report, progress)
     finally:
@@ -318,7 +337,7 @@ def _plan(
     for recipient in campaign.recipients:
         empreinte = letter_fingerprint(run, recipient)
         old = previous.get(recipient.id)
-        if is_up_to_date(old, empreinte, formats, out_dir):
+        if old is not None and is_up_to_date(old, empreinte, formats, out_dir):
             rows.append(old)
             report.up_to_date += 1
             continue
@@ -328,13 +347,13 @@ def _plan(
     return rows, todo
 
 
-def _validate_all(workers: _Workers, todo: list[tuple[Recipient, str]]) -> dict[str, Problem]:
+def _validate_all(workers: _Workers | None, todo: list[tuple[Recipient, str]]) -> dict[str, Problem]:
     """Render every letter to do without writing; return the problem of each letter that fails."""
-    problems: dict[str, Problem] = {}
-    for letter_id, file, line, message in workers.map(_validate, (r for r, _ in todo)):
-        if message:
-            problems[letter_id] = Problem(file, line, f"{message} (destinataire « {letter_id} »)")
-    return problems
+    if workers is None or not todo:
+        return {}
+    recipients = [recipient for recipient, _ in todo]
+    outcomes = zip(recipients, workers.map(_validate, recipients), strict=True)
+    return {recipient.id: problem for recipient, problem in outcomes if problem is not None}
 
 
 def _write_all(
@@ -352,7 +371,7 @@ def _write_all(
     journal = Journal(out_dir)
     try:
         keep_docx = "docx" in formats
-        docx_dir = out_dir if keep_docx else Path(tempfile.mkdtemp(prefix=".lettergen-docx-", dir=out_dir))
+        docx_dir = out_dir if keep_docx else _scratch_folder(out_dir)
         docx_names = _write_docx(workers, todo, docx_dir, by_id, journal, report, progress, keep_docx)
         if "pdf" in formats:
             _write_pdf(
@@ -376,23 +395,28 @@ def _write_docx(
     progress: Callable[[int], None] | None,
     keep_docx: bool,
 ) -> dict[str, str]:
-    """Write the DOCX letters still to do; return every letter's DOCX file name."""
+    """Write the DOCX letters still to do; return every letter's DOCX file name.
+
+    A letter that does not render is skipped; an output file that cannot be written stops the run.
+    """
     docx_names = {row.id: row.files["docx"][0] for row in by_id.values() if "docx" in row.files}
-    recipients = {recipient.id: recipient for recipient, _ in todo}
     work = [
         (recipient, str(docx_dir)) for recipient, _ in todo if not (keep_docx and recipient.id in docx_names)
     ]
-    for letter_id, name, digest, error in workers.map(_write, work) if work else ():
-        if error:
-            recipient = recipients[letter_id]
-            report.skipped.append(Problem(recipient.source, recipient.line or None, error))
-            by_id.pop(letter_id, None)
+    if workers is None or not work:
+        return docx_names
+    for (recipient, _), outcome in zip(work, workers.map(_write, work), strict=True):
+        if isinstance(outcome, OutputError):
+            raise outcome
+        if isinstance(outcome, LettergenError):
+            report.skipped.append(Problem(recipient.source, recipient.line or None, str(outcome)))
+            by_id.pop(recipient.id, None)
             continue
-        row = by_id[letter_id]
-        docx_names[letter_id] = name
+        row = by_id[recipient.id]
+        docx_names[recipient.id] = outcome.name
         if keep_docx:
-            row.files["docx"] = (name, digest)
-            journal.record(letter_id, row.empreinte, "docx", name, digest)
+            row.files["docx"] = (outcome.name, outcome.sha256)
+            journal.record(recipient.id, row.empreinte, "docx", outcome.name, outcome.sha256)
         report.written += 1
         if progress:
             progress(1)
@@ -410,8 +434,7 @@ def _write_pdf(
     progress: Callable[[int], None] | None,
 ) -> None:
     """Convert the DOCX letters that have no up-to-date PDF, journaling each PDF as it lands."""
-    from lettergen.manifest import sha256_file
-    from lettergen.writers.pdf import convert_to_pdf
+    from lettergen.writers.pdf import convert_to_pdf  # imported here: DOCX-only runs do not need it
 
     out_dir = options.out_dir
     wanted = {
@@ -420,7 +443,7 @@ def _write_pdf(
         if letter_id in by_id and "pdf" not in by_id[letter_id].files
     }
     for docx_path in wanted:  # a stale PDF must never pass for a fresh one
-        (out_dir / f"{docx_path.stem}.pdf").unlink(missing_ok=True)
+        _remove(out_dir / f"{docx_path.stem}.pdf")
 
     def done(docx_path: Path) -> None:
         row = wanted[Path(docx_path).absolute()]
@@ -442,9 +465,26 @@ def _write_pdf(
         )
 
 
+def _remove(path: Path) -> None:
+    """Delete the output file ``path`` if it exists."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        raise output_error(path, error) from None
+
+
+def _scratch_folder(out_dir: Path) -> Path:
+    """A hidden folder in ``out_dir`` for the DOCX of a PDF-only run, deleted at the end."""
+    try:
+        return Path(tempfile.mkdtemp(prefix=".lettergen-docx-", dir=out_dir))
+    except OSError as error:
+        raise output_error(out_dir, error) from None
+
+
 def _remove_stale_temporaries(out_dir: Path) -> None:
     """Delete what a killed run left under temporary names (never under final names)."""
     for path in out_dir.glob(".*.tmp"):
-        path.unlink(missing_ok=True)
+        with suppress(OSError):  # hidden and never read: one that cannot go does no harm
+            path.unlink(missing_ok=True)
     for path in out_dir.glob(".lettergen-docx-*"):
         shutil.rmtree(path, ignore_errors=True)

@@ -6,16 +6,27 @@ written), 2 usage error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from lettergen import __version__
 from lettergen.cli_french import install_french_click
-from lettergen.errors import LettergenError, Problem
+from lettergen.errors import InvalidInput, LettergenError, Problem
+
+if TYPE_CHECKING:  # imported by the commands that need them: the others start faster without
+    from lettergen.batch import GenerateOptions, GenerateReport, Sources
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_TEMPLATES = Path("templates")
 DEFAULT_TEMPLATE = "segur"
@@ -24,7 +35,10 @@ DEFAULT_FIGURES = Path("recipients/chiffres_exemple.csv")
 LETTERHEAD_NAME = "papier_en_tete.docx"
 
 
-def _fail(error: LettergenError) -> None:
+def _fail(error: LettergenError, with_warnings: bool = False) -> NoReturn:
+    """Print the error's problems (after its warnings if asked), one French line each; exit 1."""
+    if with_warnings and isinstance(error, InvalidInput):
+        _warn(error.warnings)
     for problem in error.problems:
         click.echo(str(problem), err=True)
     sys.exit(1)
@@ -41,7 +55,9 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"« {value} » n'est pas une date AAAA-MM-JJ (exemple : 2021-07-01)")
+        raise click.BadParameter(
+            f"« {value} » n'est pas une date AAAA-MM-JJ (exemple : 2021-07-01)"
+        ) from None
 
 
 def _parse_ids(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[str, ...]:
@@ -50,10 +66,11 @@ def _parse_ids(ctx: click.Context, param: click.Parameter, value: str | None) ->
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def data_options(function):
-    """Options shared by ``generate``, ``preview`` and ``check``."""
-    options = [
-        click.option(
+def _data_option(name: str) -> Callable[[F], F]:
+    """The click option of one data setting, by the name of its parameter."""
+    path = click.Path(path_type=Path)
+    return {
+        "template": click.option(
             "-t",
             "--template",
             "template",
@@ -61,49 +78,82 @@ def data_options(function):
             show_default=True,
             help="Nom d'un modèle ou variante de templates/ (segur, relance…) ou chemin d'un fichier .j2.",
         ),
-        click.option(
+        "recipients": click.option(
             "-r",
             "--recipients",
             "recipients",
-            type=click.Path(path_type=Path),
+            type=path,
             help="Fichier des destinataires (CSV ou XLSX). Défaut : recipients/exemple.csv.",
         ),
-        click.option(
+        "figures": click.option(
             "-f",
             "--figures",
             "figures",
-            type=click.Path(path_type=Path),
+            type=path,
             help="Fichier des chiffres locaux par département (CSV ou XLSX).",
         ),
-        click.option("--sheet", "sheet", help="Feuille à lire dans un classeur XLSX (défaut : la première)."),
-        click.option(
+        "sheet": click.option(
+            "--sheet", "sheet", help="Feuille à lire dans un classeur XLSX (défaut : la première)."
+        ),
+        "letter_date": click.option(
             "--date",
             "letter_date",
             callback=_parse_date,
             help="Date de la lettre, AAAA-MM-JJ (défaut : aujourd'hui).",
         ),
-        click.option("--only", "only", callback=_parse_ids, help="Seulement ces destinataires : ID[,ID…]."),
-        click.option(
+        "only": click.option(
+            "--only", "only", callback=_parse_ids, help="Seulement ces destinataires : ID[,ID…]."
+        ),
+        "templates_dir": click.option(
             "--templates-dir",
             "templates_dir",
-            type=click.Path(path_type=Path),
+            type=path,
             default=DEFAULT_TEMPLATES,
             show_default=True,
             help="Dossier des modèles.",
         ),
-        click.option(
+        "letterhead": click.option(
             "--papier",
             "letterhead",
-            type=click.Path(path_type=Path),
+            type=path,
             help="Papier à en-tête (document Word). Défaut : templates/papier_en_tete.docx.",
         ),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+    }[name]
 
 
-def _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead):
+DATA_OPTIONS = (
+    "template",
+    "recipients",
+    "figures",
+    "sheet",
+    "letter_date",
+    "only",
+    "templates_dir",
+    "letterhead",
+)
+
+
+def data_options(*names: str) -> Callable[[F], F]:
+    """The data options ``names`` (default: all, shared by ``generate``, ``preview`` and ``check``)."""
+
+    def decorate(function: F) -> F:
+        for name in reversed(names or DATA_OPTIONS):
+            function = _data_option(name)(function)
+        return function
+
+    return decorate
+
+
+def _sources(
+    template: str,
+    recipients: Path | None,
+    figures: Path | None,
+    sheet: str | None,
+    letter_date: date,
+    only: tuple[str, ...],
+    templates_dir: Path,
+    letterhead: Path | None,
+) -> Sources:
     from lettergen.batch import Sources
 
     if recipients is None:
@@ -133,64 +183,69 @@ def cli() -> None:
     """lettergen : des lettres de plaidoyer personnalisées, en français correct (DOCX et PDF)."""
 
 
+def generate_options(function: F) -> F:
+    """The options of ``generate`` besides the data options: how and where to write."""
+    options = [
+        click.option(
+            "--format",
+            "formats",
+            multiple=True,
+            type=click.Choice(["docx", "pdf"]),
+            help="Format(s) à écrire ; répétable (défaut : docx).",
+        ),
+        click.option(
+            "-o",
+            "--out",
+            "out_dir",
+            type=click.Path(path_type=Path),
+            default=Path("out"),
+            show_default=True,
+            help="Dossier de sortie.",
+        ),
+        click.option(
+            "--jobs",
+            "jobs",
+            type=click.IntRange(min=1),
+            default=os.cpu_count() or 1,
+            show_default="nombre de cœurs",
+            help="Nombre de processus en parallèle.",
+        ),
+        click.option("--force", is_flag=True, help="Refaire aussi les lettres déjà à jour."),
+        click.option(
+            "--merge",
+            is_flag=True,
+            help="Écrire aussi un PDF unique de toutes les lettres, pour l'impression.",
+        ),
+        click.option(
+            "--skip-invalid",
+            is_flag=True,
+            help="Écrire les lettres valides et lister les destinataires ignorés (code de sortie 1).",
+        ),
+        click.option("--dry-run", is_flag=True, help="Lister ce qui serait écrit, sans rien écrire."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
 @cli.command()
-@data_options
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    type=click.Choice(["docx", "pdf"]),
-    help="Format(s) à écrire ; répétable (défaut : docx).",
-)
-@click.option(
-    "-o",
-    "--out",
-    "out_dir",
-    type=click.Path(path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Dossier de sortie.",
-)
-@click.option(
-    "--jobs",
-    "jobs",
-    type=click.IntRange(min=1),
-    default=os.cpu_count() or 1,
-    show_default="nombre de cœurs",
-    help="Nombre de processus en parallèle.",
-)
-@click.option("--force", is_flag=True, help="Refaire aussi les lettres déjà à jour.")
-@click.option(
-    "--merge", is_flag=True, help="Écrire aussi un PDF unique de toutes les lettres, pour l'impression."
-)
-@click.option(
-    "--skip-invalid",
-    is_flag=True,
-    help="Écrire les lettres valides et lister les destinataires ignorés (code de sortie 1).",
-)
-@click.option("--dry-run", is_flag=True, help="Lister ce qui serait écrit, sans rien écrire.")
+@data_options()
+@generate_options
 def generate(
-    template,
-    recipients,
-    figures,
-    sheet,
-    letter_date,
-    only,
-    templates_dir,
-    letterhead,
-    formats,
-    out_dir,
-    jobs,
-    force,
-    merge,
-    skip_invalid,
-    dry_run,
-):
+    formats: tuple[str, ...],
+    out_dir: Path,
+    jobs: int,
+    force: bool,
+    merge: bool,
+    skip_invalid: bool,
+    dry_run: bool,
+    **data: Any,
+) -> None:
     """Écrire une lettre par destinataire dans le dossier de sortie."""
     from lettergen.batch import GenerateOptions, load_campaign
     from lettergen.batch import generate as run
 
-    sources = _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead)
+    sources = _sources(**data)
     options = GenerateOptions(
         out_dir=out_dir,
         formats=tuple(formats) or ("docx",),
@@ -211,20 +266,17 @@ def generate(
     _summarise(report, options)
 
 
-def _progress(total: int):
+def _progress(total: int) -> AbstractContextManager[Callable[[int], None] | None]:
     """A progress bar with rate and ETA on a terminal; nothing otherwise."""
-    import contextlib
-    import time
-
     if not sys.stdout.isatty() or total < 2:
         return contextlib.nullcontext(None)
 
     @contextlib.contextmanager
-    def bar():
+    def bar() -> Iterator[Callable[[int], None]]:
         started = time.perf_counter()
         done = [0]
 
-        def rate(_item):
+        def rate(_item: object) -> str:
             elapsed = time.perf_counter() - started
             return f"{done[0] / elapsed:,.0f} lettres/s".replace(",", "\u202f") if elapsed > 0 else ""
 
@@ -241,7 +293,7 @@ def _progress(total: int):
     return bar()
 
 
-def _summarise(report, options) -> None:
+def _summarise(report: GenerateReport, options: GenerateOptions) -> None:
     from lettergen.french import pluriel
 
     out = f"{options.out_dir}/"
@@ -272,42 +324,36 @@ def _summarise(report, options) -> None:
 
 
 @cli.command()
-@data_options
+@data_options()
 @click.option("--recipient", "recipient_id", required=True, help="Identifiant du destinataire.")
-def preview(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead, recipient_id):
+def preview(recipient_id: str, only: tuple[str, ...], **data: Any) -> None:
     """Afficher la lettre d'un destinataire en texte brut (rien n'est écrit)."""
+    click.echo(_letter_text(_sources(only=(recipient_id,), **data), recipient_id), nl=False)
+
+
+def _letter_text(sources: Sources, recipient_id: str) -> str:
+    """One recipient's letter as plain text; any problem of the campaign is printed and exits 1."""
     from lettergen.batch import load_campaign, render_one
-    from lettergen.errors import InvalidInput
     from lettergen.writers.text import render_text
 
-    sources = _sources(
-        template, recipients, figures, sheet, letter_date, (recipient_id,), templates_dir, letterhead
-    )
     try:
-        campaign = load_campaign(sources)
-        if campaign.problems:
-            raise InvalidInput(campaign.problems)
-        click.echo(render_text(render_one(campaign, recipient_id)), nl=False)
+        return render_text(render_one(load_campaign(sources, strict=True), recipient_id))
     except LettergenError as error:
         _fail(error)
 
 
 @cli.command()
-@data_options
-def check(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead):
+@data_options()
+def check(**data: Any) -> None:
     """Vérifier le modèle, les destinataires et les chiffres ; afficher chaque problème."""
     from lettergen.batch import load_campaign
-    from lettergen.errors import InvalidInput
     from lettergen.french import pluriel
 
-    sources = _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead)
     try:
-        campaign = load_campaign(sources)
-        _warn(campaign.warnings)
-        if campaign.problems:
-            raise InvalidInput(campaign.problems)
+        campaign = load_campaign(_sources(**data), strict=True)
     except LettergenError as error:
-        _fail(error)
+        _fail(error, with_warnings=True)
+    _warn(campaign.warnings)
     click.echo(
         f"{pluriel(len(campaign.recipients), 'lettre vérifiée', 'lettres vérifiées')} : aucun problème"
     )
@@ -315,7 +361,7 @@ def check(template, recipients, figures, sheet, letter_date, only, templates_dir
 
 @cli.command()
 @click.argument("code", required=False)
-def departements(code):
+def departements(code: str | None) -> None:
     """Afficher les territoires : nom, article, forme « de », locatif, institution, titre du chef."""
     from lettergen.french import format_territories_table, normalize_departement, territory
 
@@ -332,7 +378,7 @@ def departements(code):
 
 
 @cli.group()
-def recipients():
+def recipients() -> None:
     """Fichiers de destinataires."""
 
 
@@ -346,7 +392,7 @@ def recipients():
     type=click.Path(path_type=Path),
     help="Fichier de destinataires à écrire (CSV, séparateur « ; »).",
 )
-def import_rne(files, out):
+def import_rne(files: tuple[Path, ...], out: Path) -> None:
     """Transformer un export du Répertoire national des élus (RNE) en fichier de destinataires.
 
     FILES : le fichier des conseillers départementaux et, pour Corse, Martinique, Guyane et la
@@ -373,7 +419,7 @@ def import_rne(files, out):
     help="Dossier des modèles.",
 )
 @click.pass_context
-def variants(ctx, templates_dir):
+def variants(ctx: click.Context, templates_dir: Path) -> None:
     """Lister les modèles et variantes, avec ce que chacune remplace."""
     if ctx.invoked_subcommand is not None:
         return
@@ -393,39 +439,19 @@ def variants(ctx, templates_dir):
 @variants.command("diff")
 @click.argument("first")
 @click.argument("second")
-@data_options
+@data_options("recipients", "figures", "sheet", "letter_date", "templates_dir")
 @click.option("--recipient", "recipient_id", required=True, help="Identifiant du destinataire.")
-def variants_diff(
-    first,
-    second,
-    template,
-    recipients,
-    figures,
-    sheet,
-    letter_date,
-    only,
-    templates_dir,
-    letterhead,
-    recipient_id,
-):
+@click.pass_context
+def variants_diff(ctx: click.Context, first: str, second: str, recipient_id: str, **data: Any) -> None:
     """Montrer, mot à mot, ce que la variante SECOND change dans la lettre FIRST pour un destinataire."""
-    from lettergen.batch import load_campaign, render_one
-    from lettergen.errors import InvalidInput
     from lettergen.template.diff import diff_letters
-    from lettergen.writers.text import render_text
 
-    texts = []
-    try:
-        for name in (first, second):
-            sources = _sources(
-                name, recipients, figures, sheet, letter_date, (recipient_id,), templates_dir, letterhead
-            )
-            campaign = load_campaign(sources)
-            if campaign.problems:
-                raise InvalidInput(campaign.problems)
-            texts.append(render_text(render_one(campaign, recipient_id)))
-    except LettergenError as error:
-        _fail(error)
+    if ctx.parent is not None and ctx.get_parameter_source("templates_dir") is ParameterSource.DEFAULT:
+        data["templates_dir"] = ctx.parent.params["templates_dir"]  # `variants --templates-dir X diff …`
+    texts = [
+        _letter_text(_sources(template=name, only=(recipient_id,), letterhead=None, **data), recipient_id)
+        for name in (first, second)
+    ]
     click.echo(diff_letters(texts[0], texts[1]), nl=False)
 
 

@@ -78,10 +78,15 @@ class OutputError(LettergenError):
 
 
 class InvalidInput(LettergenError):
-    """Several problems found in one pass; nothing may be written."""
+    """Several problems found in one pass; nothing may be written.
 
-    def __init__(self, problems: Iterable[Problem]):
+    ``warnings`` are what the same pass found worth saying without stopping (a département with
+    no figures…), for a caller that shows them along with the problems.
+    """
+
+    def __init__(self, problems: Iterable[Problem], warnings: Iterable[Problem] = ()):
         self._problems = list(problems)
+        self.warnings = list(warnings)
         first = self._problems[0] if self._problems else Problem(None, None, "entrée invalide")
         super().__init__(first.message, first.file, first.line)
 
@@ -93,4 +98,4 @@ class InvalidInput(LettergenError):
         return "\n".join(str(p) for p in self._problems)
 
     def __reduce__(self):
-        return (type(self), (self._problems,))
+        return (type(self), (self._problems, self.warnings))

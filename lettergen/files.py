@@ -21,6 +21,7 @@ from lettergen.errors import OutputError
 _REASONS = {
     errno.EISDIR: "un dossier porte déjà ce nom",
     errno.ENOTDIR: "un fichier se trouve sur le chemin à la place d'un dossier",
+    errno.EEXIST: "un fichier porte déjà ce nom",
     errno.ENOSPC: "le disque est plein",
     errno.EDQUOT: "le quota du disque est atteint",
     errno.EACCES: "écriture refusée (droits insuffisants)",
@@ -49,6 +50,16 @@ def move_into_place(source: str | os.PathLike[str], path: str | os.PathLike[str]
     except OSError as error:
         _discard(Path(source))
         raise output_error(path, error) from None
+
+
+def make_folder(path: str | os.PathLike[str]) -> Path:
+    """Create the folder ``path`` (and its parents) unless it exists; return it."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise output_error(folder, error) from None
+    return folder
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:

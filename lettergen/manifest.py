@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from lettergen.files import atomic_writer, output_error
 
 MANIFEST_NAME = "manifest.csv"
 JOURNAL_NAME = ".lettergen-journal.csv"
@@ -47,10 +48,13 @@ def sha256_file(path: Path) -> str:
 
 
 def load_previous(out_dir: Path) -> dict[str, ManifestRow]:
-    """Return what earlier runs recorded: the manifest, then the journal of a run that died."""
+    """Return what earlier runs recorded: the manifest, then the journal of a run that died.
+
+    Something else under either name (a folder) records nothing: writing reports it.
+    """
     rows: dict[str, ManifestRow] = {}
     manifest = out_dir / MANIFEST_NAME
-    if manifest.exists():
+    if manifest.is_file():
         with open(manifest, newline="", encoding="utf-8") as handle:
             for record in csv.DictReader(handle):
                 row = ManifestRow(record.get("id", ""), record.get("empreinte", ""))
@@ -59,16 +63,16 @@ def load_previous(out_dir: Path) -> dict[str, ManifestRow]:
                         row.files[kind] = (record[kind], record.get(f"{kind}_sha256", ""))
                 rows[row.id] = row
     journal = out_dir / JOURNAL_NAME
-    if journal.exists():
+    if journal.is_file():
         with open(journal, newline="", encoding="utf-8") as handle:
-            for record in csv.reader(handle):
-                if len(record) != 5:
+            for line in csv.reader(handle):
+                if len(line) != 5:
                     continue  # a line cut by a crash
-                letter_id, empreinte, kind, name, digest = record
-                row = rows.get(letter_id)
-                if row is None or row.empreinte != empreinte:
-                    row = rows[letter_id] = ManifestRow(letter_id, empreinte)
-                row.files[kind] = (name, digest)
+                letter_id, empreinte, kind, name, digest = line
+                previous = rows.get(letter_id)
+                if previous is None or previous.empreinte != empreinte:
+                    previous = rows[letter_id] = ManifestRow(letter_id, empreinte)
+                previous.files[kind] = (name, digest)
     return rows
 
 
@@ -91,12 +95,19 @@ class Journal:
 
     def __init__(self, out_dir: Path):
         self.path = out_dir / JOURNAL_NAME
-        self._handle = open(self.path, "a", newline="", encoding="utf-8")
+        try:
+            # Open for the whole run, closed by close(): a line is added as each file lands.
+            self._handle = open(self.path, "a", newline="", encoding="utf-8")  # noqa: SIM115
+        except OSError as error:
+            raise output_error(self.path, error) from None
         self._writer = csv.writer(self._handle)
 
     def record(self, letter_id: str, empreinte: str, kind: str, name: str, digest: str) -> None:
-        self._writer.writerow([letter_id, empreinte, kind, name, digest])
-        self._handle.flush()
+        try:
+            self._writer.writerow([letter_id, empreinte, kind, name, digest])
+            self._handle.flush()
+        except OSError as error:
+            raise output_error(self.path, error) from None
 
     def close(self) -> None:
         self._handle.close()
@@ -109,11 +120,9 @@ class Journal:
 def write_manifest(out_dir: Path, rows: list[ManifestRow]) -> Path:
     """Write ``manifest.csv`` atomically, rows in recipient order."""
     path = out_dir / MANIFEST_NAME
-    temporary = out_dir / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
-    with open(temporary, "w", newline="", encoding="utf-8") as handle:
+    with atomic_writer(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=_FIELDS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow(row.as_csv())
-    os.replace(temporary, path)
     return path

@@ -5,15 +5,20 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from lettergen.batch import Sources, Written, _LetterMaker, load_campaign
+from lettergen.errors import InvalidInput, OutputError, Problem, TemplateError
 from lettergen.manifest import JOURNAL_NAME
 
 CODES = ["01", "13", "28", "33", "40", "49", "59", "64", "80", "974"]
@@ -64,8 +69,10 @@ def assert_complete(out: Path, count: int, formats: tuple[str, ...]) -> None:
 def kill_midway(
     args: list[str], cwd: Path, out: Path, kind: str, after: int, timeout: float, poll: float
 ) -> None:
-    """Start ``lettergen ARGS`` in its own process group; SIGKILL the group once ``after`` files are
-    journaled."""
+    """Start ``lettergen ARGS`` in its own process group.
+
+    SIGKILL the group once ``after`` files are journaled.
+    """
     process = subprocess.Popen(
         [sys.executable, "-m", "lettergen", *args],
         cwd=cwd,
@@ -146,3 +153,82 @@ def test_killed_pdf_run_is_completed_by_the_next(campaign_dir, soffice):
     assert_complete(out, 200, ("docx", "pdf"))
     for pdf in out.glob("*.pdf"):
         assert 1 <= len(PdfReader(pdf).pages) <= 2
+
+
+def test_letter_blocked_by_a_folder_stops_a_parallel_run_with_one_line(campaign_dir):
+    """With worker processes too, the error crosses back whole: one `FILE: message` line, exit 1."""
+    recipients = write_recipients(campaign_dir / "r.csv", 70)
+    args = ["generate", "-r", str(recipients), "--date", "2021-07-01", "--jobs", "2"]
+    assert lettergen(*args, "-o", "first", cwd=campaign_dir).returncode == 0
+    name = manifest(campaign_dir / "first")[40]["docx"]
+    (campaign_dir / "out" / name).mkdir(parents=True)
+    completed = lettergen(*args, "-o", "out", cwd=campaign_dir)
+    assert completed.returncode == 1
+    assert completed.stderr.splitlines() == [
+        f"out/{name}: impossible d'écrire ce fichier : un dossier porte déjà ce nom"
+    ]
+    assert completed.stdout == ""
+    assert not (campaign_dir / "out" / "manifest.csv").exists()
+
+
+def test_workers_return_problems_and_errors_that_pickle(campaign_dir):
+    """A worker's outcome crosses a pickle whole: a Problem for a letter that does not render,
+    the error itself for a letter it cannot write, what it wrote otherwise."""
+    sources = Sources(
+        template="segur",
+        templates_dir=Path("templates"),
+        recipients=Path("recipients/exemple.csv"),
+        letterhead=Path("templates/papier_en_tete.docx"),
+        letter_date=date(2021, 7, 1),
+        figures=Path("recipients/chiffres_exemple.csv"),
+    )
+    campaign = load_campaign(sources, strict=True)
+    maker = _LetterMaker(sources, campaign.data.figure_names)
+    recipient = campaign.recipients[0]
+    assert maker.validate(recipient) is None
+    (campaign_dir / "out").mkdir()
+    written = pickle.loads(pickle.dumps(maker.write((recipient, "out"))))
+    assert isinstance(written, Written) and written.id == recipient.id
+    assert hashlib.sha256((campaign_dir / "out" / written.name).read_bytes()).hexdigest() == written.sha256
+    blocked = pickle.loads(pickle.dumps(maker.write((recipient, "absent"))))
+    assert isinstance(blocked, OutputError)
+    assert str(blocked) == f"absent/{written.name}: impossible d'écrire ce fichier : le dossier n'existe pas"
+    (campaign_dir / "templates" / "casse.j2").write_text(
+        '{% extends "segur.j2" %}{% block objet %}{{ 1 // 0 }}{% endblock %}', encoding="utf-8"
+    )
+    broken = _LetterMaker(replace(sources, template="casse"), campaign.data.figure_names)
+    problem = pickle.loads(pickle.dumps(broken.validate(recipient)))
+    assert isinstance(problem, Problem)
+    assert problem.file == "templates/casse.j2"
+    assert problem.message.endswith(
+        f"ZeroDivisionError : integer division or modulo by zero (destinataire « {recipient.id} »)"
+    )
+    failed = pickle.loads(pickle.dumps(broken.write((recipient, "out"))))
+    assert isinstance(failed, TemplateError) and failed.file == "templates/casse.j2"
+
+
+def test_load_campaign_strict_raises_the_problems_with_the_warnings(campaign_dir):
+    """strict=True: every problem in one InvalidInput, carrying the warnings; without it, returned."""
+    bad = campaign_dir / "mauvais.csv"
+    bad.write_text(
+        "id;civilite;prenom;nom;departement\na;Madame;Anne;A;80\nb;Mlle;Berthe;B;33\n", encoding="utf-8"
+    )
+    sources = Sources(
+        template="segur",
+        templates_dir=Path("templates"),
+        recipients=bad,
+        letterhead=Path("templates/papier_en_tete.docx"),
+        letter_date=date(2021, 7, 1),
+        figures=Path("recipients/chiffres_exemple.csv"),
+    )
+    lenient = load_campaign(sources)
+    assert [r.id for r in lenient.recipients] == ["a"]
+    with pytest.raises(InvalidInput) as caught:
+        load_campaign(sources, strict=True)
+    assert caught.value.problems == lenient.problems
+    assert [str(p) for p in caught.value.problems] == [
+        f"{bad}:3: colonne « civilite » : « Mlle » n'est pas une civilité reconnue "
+        "(Madame, Mme, Monsieur, M.)"
+    ]
+    assert caught.value.warnings == lenient.warnings
+    assert any("« 80 »" in w.message for w in caught.value.warnings)

@@ -277,3 +277,97 @@ def test_variants_diff_shows_only_the_changes(campaign_dir):
     assert any(line.startswith("- ") for line in lines)
     assert all(line == "" or line[:2] in ("+ ", "- ", "… ") for line in lines), lines
     assert "1er juillet 2021" in result.stdout
+
+
+def problem_lines(result) -> list[str]:
+    """stderr without the warnings (« attention : … »), which the example campaign has."""
+    return [line for line in result.stderr.splitlines() if "attention : " not in line]
+
+
+def test_letter_blocked_by_a_folder_is_one_french_line(campaign_dir):
+    """A folder where a letter's DOCX goes: one `FILE: message` line, exit 1, no traceback."""
+    assert run("generate", *DATE, "--only", "33", "--jobs", "1", "-o", "first").exit_code == 0
+    name = manifest_rows(campaign_dir / "first")[0]["docx"]
+    (campaign_dir / "out" / name).mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["generate", *DATE, "--only", "33", "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    assert problem_lines(result) == [
+        f"out/{name}: impossible d'écrire ce fichier : un dossier porte déjà ce nom"
+    ]
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert (campaign_dir / "out" / name).is_dir()
+    assert not (campaign_dir / "out" / "manifest.csv").exists()
+
+
+def test_manifest_blocked_by_a_folder_is_one_french_line(campaign_dir):
+    """A folder named manifest.csv: one line naming it, exit 1; the letters stay journaled."""
+    (campaign_dir / "out" / "manifest.csv").mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["generate", *DATE, "--only", "33,59", "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    assert problem_lines(result) == [
+        "out/manifest.csv: impossible d'écrire ce fichier : un dossier porte déjà ce nom"
+    ]
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.stdout == ""
+    (campaign_dir / "out" / "manifest.csv").rmdir()
+    again = run("generate", *DATE, "--only", "33,59", "--jobs", "1")
+    assert again.exit_code == 0, again.output
+    assert "2 lettres déjà à jour" in again.stdout
+    assert [row["id"] for row in manifest_rows(campaign_dir / "out")] == ["33", "59"]
+
+
+def test_output_folder_that_is_a_file_is_one_french_line(campaign_dir):
+    (campaign_dir / "out").write_text("pas un dossier", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["generate", *DATE, "--only", "33", "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    assert problem_lines(result) == ["out: impossible d'écrire ce fichier : un fichier porte déjà ce nom"]
+
+
+def test_missing_letterhead_is_one_french_line(campaign_dir):
+    result = CliRunner().invoke(cli, ["generate", *DATE, "--papier", "absent.docx"])
+    assert result.exit_code == 1, result.output
+    assert problem_lines(result) == ["absent.docx: papier à en-tête introuvable"]
+    assert not (campaign_dir / "out").exists()
+
+
+def test_check_prints_the_warnings_then_the_problems(campaign_dir):
+    """`check` on bad data still shows what it warns about, first, then each problem."""
+    bad = campaign_dir / "mauvais.csv"
+    bad.write_text(
+        "id;civilite;prenom;nom;departement\na;Madame;Anne;A;80\nb;Mlle;Berthe;B;33\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, ["check", *DATE, "-r", str(bad), "-f", "recipients/chiffres_exemple.csv"]
+    )
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{bad}:2: attention : aucune ligne de chiffres pour le département « 80 »")
+    assert lines[-1] == (
+        f"{bad}:3: colonne « civilite » : « Mlle » n'est pas une civilité reconnue "
+        "(Madame, Mme, Monsieur, M.)"
+    )
+
+
+@pytest.mark.parametrize("option", [["-t", "relance"], ["--only", "33"], ["--papier", "papier.docx"]])
+def test_variants_diff_refuses_the_options_it_would_ignore(campaign_dir, option):
+    """`variants diff` takes its two variants as arguments: -t, --only and --papier are usage errors."""
+    result = CliRunner().invoke(
+        cli, ["variants", "diff", "segur", "relance", *DATE, "--recipient", "33", *option]
+    )
+    assert result.exit_code == 2
+    assert option[0] in result.stderr
+    assert result.stdout == ""
+
+
+def test_variants_diff_reads_the_templates_dir_given_to_variants(campaign_dir):
+    (campaign_dir / "templates").rename(campaign_dir / "modeles")
+    args = ["diff", "segur", "relance", *DATE, "--recipient", "33"]
+    assert (
+        run("variants", "--templates-dir", "modeles", *args).stdout
+        == run("variants", *args, "--templates-dir", "modeles").stdout
+    )
+    assert any(
+        line.startswith("+ ")
+        for line in run("variants", "--templates-dir", "modeles", *args).stdout.splitlines()
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lettergen.errors import OutputError
-from lettergen.files import atomic_writer, write_atomically
+from lettergen.files import atomic_writer, make_folder, write_atomically
 
 
 def test_write_atomically_writes_whole_file(tmp_path):
@@ -38,3 +38,18 @@ def test_failed_block_leaves_nothing(tmp_path):
         raise RuntimeError("interrompu")
     assert path.read_text() == "ancien"
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.csv"]
+
+
+def test_make_folder_over_a_file_is_one_french_line(tmp_path):
+    (tmp_path / "out").write_text("un fichier")
+    with pytest.raises(OutputError) as caught:
+        make_folder(tmp_path / "out")
+    assert (
+        str(caught.value)
+        == f"{tmp_path / 'out'}: impossible d'écrire ce fichier : un fichier porte déjà ce nom"
+    )
+
+
+def test_make_folder_creates_parents_and_accepts_an_existing_folder(tmp_path):
+    assert make_folder(tmp_path / "a" / "b") == tmp_path / "a" / "b"
+    assert make_folder(tmp_path / "a" / "b").is_dir()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lettergen.errors import Problem
+from lettergen.read.cells import CellError, check_departement
 from lettergen.read.tables import Table, TableError, header_key, open_table, slug
 
 # Thousands separators users and spreadsheets write: space, no-break space, narrow no-break space, thin space.
@@ -14,7 +15,7 @@ _GROUPING = re.compile(r"[ \u00a0\u202f\u2009\u2007']")
 _INTEGER = re.compile(r"\d+(?:[.,]0+)?")  # "1234", and "12.0" / "12,0" as Excel writes whole numbers
 
 
-class FigureError(ValueError):
+class FigureError(CellError):
     """A figure cell that is not a non-negative integer; the message is the French explanation."""
 
 
@@ -53,8 +54,6 @@ class FiguresFile:
 
 def read_figures(path: str | Path, sheet: str | None = None) -> FiguresFile:
     """Read a figures file keyed by ``departement``; every problem collected, nothing raised."""
-    from lettergen.read.recipients import check_departement  # shared département check
-
     name = str(path)
     result = FiguresFile(file=name)
     try:

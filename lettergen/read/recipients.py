@@ -1,35 +1,29 @@
-"""Read and validate a recipients file (and its optional figures file) in one pass."""
+"""Read and validate a recipients file (and its optional figures file) in one pass.
+
+Each known column has a validator (:data:`COLUMNS`); every other column is a local figure.
+A row with a problem in any cell is reported and left out; nothing stops at the first problem.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from lettergen.errors import Problem
-from lettergen.read.figures import figure_columns_of, parse_figures, read_figures
+from lettergen.french import FONCTIONS
+from lettergen.read.cells import CellError, departement_code
+from lettergen.read.figures import FiguresFile, figure_columns_of, parse_figures, read_figures
 from lettergen.read.records import DEFAULT_FONCTION, ReadResult, Recipient
-from lettergen.read.tables import Table, TableError, header_key, open_table
+from lettergen.read.tables import Row, Table, TableError, header_key, open_table
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _POSTCODE = re.compile(r"\d{5}")
 
-# Columns that are not figures, by header key (see tables.header_key).
-KNOWN_COLUMNS = (
-    "id",
-    "civilite",
-    "sexe",
-    "prenom",
-    "nom",
-    "fonction",
-    "departement",
-    "adresse",
-    "codepostal",
-    "ville",
-    "email",
-    "formetitre",
-    "source",
-)
 REQUIRED = ("prenom", "nom", "departement")
 _ALIASES = {
     "mail": "email",
@@ -47,70 +41,110 @@ CIVILITES = {"madame": "F", "mme": "F", "mme.": "F", "monsieur": "M", "m.": "M",
 SEXES = {"f": "F", "m": "M"}
 FORMES_TITRE = {"le": "le", "la": "la"}
 
-_FALLBACK_FONCTIONS = ("president_cd", "depute", "senateur", "maire", "prefet", "ministre", "dg_ars")
+# --- validators: a cell's text ("" when empty or the column is absent) → the field's value ---------
 
 
-def _fonctions() -> tuple[str, ...]:
-    try:
-        from lettergen.french import FONCTIONS  # type: ignore[attr-defined]
-    except ImportError:
-        return _FALLBACK_FONCTIONS
-    return tuple(FONCTIONS)
+def _civilite(text: str) -> str | None:
+    if not text:
+        return None
+    genre = CIVILITES.get(text.casefold())
+    if genre is None:
+        raise CellError(f"« {text} » n'est pas une civilité reconnue (Madame, Mme, Monsieur, M.)")
+    return genre
 
 
-def _territory_exists(code: str) -> bool:
-    try:
-        from lettergen.french import territory  # type: ignore[attr-defined]
-    except ImportError:
-        return code in _FALLBACK_CODES
-    try:
-        territory(code)
-    except (KeyError, ValueError, TypeError):
-        return False
-    return True
+def _sexe(text: str) -> str | None:
+    if not text:
+        return None
+    genre = SEXES.get(text.casefold())
+    if genre is None:
+        raise CellError(f"« {text} » n'est pas un sexe reconnu (F ou M)")
+    return genre
 
 
-_FALLBACK_CODES = frozenset(
-    [f"{n:02d}" for n in range(1, 96) if n != 20]
-    + ["2A", "2B", "971", "972", "973", "974", "976", "69M", "6AE"]
-)
+def _filled(text: str) -> str:
+    if not text:
+        raise CellError("valeur vide")
+    return text
 
 
-def normalize_code(raw: str) -> str:
-    """``1`` → ``01``, ``2a`` → ``2A``, ``6ae`` → ``6AE``; anything else upper-cased as given."""
-    try:
-        from lettergen.french import normalize_departement  # type: ignore[attr-defined]
-    except ImportError:
-        normalize_departement = None
-    value = raw.strip().upper()
-    if normalize_departement is not None:
-        try:
-            return normalize_departement(raw)
-        except Exception:  # the french layer refuses junk: the territory check reports it
-            return value
-    if value.isdigit() and len(value) == 1:
-        return "0" + value
-    if value.isdigit() and len(value) == 4 and value.startswith("0"):
-        return value
-    return value
+def _text(text: str) -> str:
+    return text
 
 
-def check_departement(
-    raw: str, file: str, line: int, column: str = "departement"
-) -> tuple[str, Problem | None]:
-    """The normalised code, or a problem naming the column and the bad value."""
-    if not raw:
-        return "", Problem(file, line, f"colonne « {column} » : valeur vide (code du département attendu)")
-    code = normalize_code(raw)
-    if not _territory_exists(code):
-        return "", Problem(file, line, f"colonne « {column} » : code « {raw} » inconnu")
-    return code, None
+def _fonction(text: str) -> str:
+    fonction = text or DEFAULT_FONCTION
+    if fonction not in FONCTIONS:
+        raise CellError(f"« {fonction} » inconnue (valeurs possibles : {', '.join(FONCTIONS)})")
+    return fonction
 
 
 def split_address(text: str) -> tuple[str, ...]:
     """Address lines from one cell: ``\\n`` or `` / `` between lines."""
     parts = re.split(r"\r?\n| / ", text)
     return tuple(p.strip() for p in parts if p.strip())
+
+
+def _code_postal(text: str) -> str:
+    if text.isdigit() and len(text) == 4:
+        return "0" + text  # a spreadsheet number lost its leading zero
+    if text and not _POSTCODE.fullmatch(text):
+        raise CellError(f"« {text} » n'est pas un code postal (5 chiffres)")
+    return text
+
+
+def _email(text: str) -> str:
+    if text and not _EMAIL.fullmatch(text):
+        raise CellError(f"« {text} » n'est pas une adresse électronique")
+    return text
+
+
+def _forme_titre(text: str) -> str:
+    if text and text.casefold() not in FORMES_TITRE:
+        raise CellError(f"« {text} » inconnue (« le » ou « la », ou vide)")
+    return text.casefold()
+
+
+def _identifier(text: str) -> str:
+    if text and not ID_PATTERN.fullmatch(text):
+        raise CellError(
+            f"« {text} » contient des caractères interdits "
+            f"(lettres sans accents, chiffres, « _ », « . » et « - » seulement)"
+        )
+    return text
+
+
+Validator = Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A known column: the :class:`Recipient` field it fills (None: combined by a row rule) and its check."""
+
+    field: str | None
+    check: Validator
+
+
+# Header key (tables.header_key, after _ALIASES) → column, in the order a row's problems are reported.
+# A new optional column is one line here and one field of Recipient.
+COLUMNS: Mapping[str, Column] = {
+    "civilite": Column(None, _civilite),  # civilite and sexe give the genre: see _genre
+    "sexe": Column(None, _sexe),
+    "prenom": Column("prenom", _filled),
+    "nom": Column("nom", _filled),
+    "fonction": Column("fonction", _fonction),
+    "departement": Column("departement", departement_code),
+    "adresse": Column("adresse", split_address),
+    "codepostal": Column("code_postal", _code_postal),
+    "ville": Column("ville", _text),
+    "email": Column("email", _email),
+    "formetitre": Column("forme_titre", _forme_titre),
+    "source": Column("provenance", _text),
+    "id": Column(None, _identifier),  # default and uniqueness: see _identity
+}
+KNOWN_COLUMNS = tuple(COLUMNS)  # columns that are not figures
+_RANK = {key: rank for rank, key in enumerate(COLUMNS)}
+_FIELDS = tuple((key, column.field) for key, column in COLUMNS.items() if column.field)
 
 
 def header_problems(table: Table) -> list[Problem]:
@@ -161,131 +195,127 @@ def read_recipients(
     return result
 
 
-def _read_rows(table: Table, result: ReadResult) -> None:
-    file = table.file
+@dataclass(frozen=True)
+class _Layout:
+    """Where the columns of one recipients table are, worked out once from its header."""
+
+    file: str
+    header: tuple[str, ...]
+    index: Mapping[str, int]  # column key → position of its cell
+    present: tuple[tuple[int, str, Validator, int], ...]  # (rank, key, check, position)
+    absent: Mapping[str, Any]  # the value of each known column the table lacks
+    figures: list[tuple[int, str, str]]
+
+    def label(self, key: str) -> str:
+        """The column's header as the user wrote it."""
+        return self.header[self.index[key]]
+
+
+def _layout(table: Table, result: ReadResult) -> _Layout | None:
+    """The table's layout, or None (its problems added to ``result``) when the header is unusable."""
     keys = [_ALIASES.get(header_key(h), header_key(h)) for h in table.header]
-    index = {}
+    index: dict[str, int] = {}
     for i, key in enumerate(keys):
         index.setdefault(key, i)
     problems = header_problems(table)
     for required in REQUIRED:
         if required not in index:
-            problems.append(Problem(file, table.header_line, f"colonne « {required} » manquante"))
+            problems.append(Problem(table.file, table.header_line, f"colonne « {required} » manquante"))
     if "civilite" not in index and "sexe" not in index:
-        problems.append(Problem(file, table.header_line, "colonne « civilite » ou « sexe » manquante"))
-    figure_columns, figure_header_problems = figure_columns_of(
-        table, exclude=set(KNOWN_COLUMNS) | set(_ALIASES)
-    )
-    problems.extend(figure_header_problems)
-    result.figure_names = tuple(n for _, n, _ in figure_columns)
+        problems.append(Problem(table.file, table.header_line, "colonne « civilite » ou « sexe » manquante"))
+    figures, figure_problems = figure_columns_of(table, exclude=set(KNOWN_COLUMNS) | set(_ALIASES))
+    problems.extend(figure_problems)
+    result.figure_names = tuple(name for _, name, _ in figures)
     result.problems.extend(problems)
-    header_ok = not problems
-    fonctions = _fonctions()
+    if problems:
+        return None
+    present = tuple((_RANK[key], key, c.check, index[key]) for key, c in COLUMNS.items() if key in index)
+    absent = {key: c.check("") for key, c in COLUMNS.items() if key not in index}
+    return _Layout(table.file, table.header, index, present, absent, figures)
+
+
+def _read_rows(table: Table, result: ReadResult) -> None:
+    layout = _layout(table, result)
     seen_ids: dict[str, int] = {}
-
-    def cell(cells: tuple[str, ...], key: str) -> str:
-        i = index.get(key)
-        return cells[i] if i is not None else ""
-
-    def label(key: str) -> str:
-        return table.header[index[key]]
-
     rows_seen = 0
     for row in table.rows:
         rows_seen += 1
-        if not header_ok:
+        if layout is None:
             continue  # still read to the end: row-shape problems are reported too
-        cells, line = row.cells, row.line
-        row_problems: list[Problem] = []
-
-        def bad(key: str, message: str) -> None:
-            row_problems.append(Problem(file, line, f"colonne « {label(key)} » : {message}"))
-
-        genre = None
-        civilite = cell(cells, "civilite")
-        if civilite:
-            genre = CIVILITES.get(civilite.casefold())
-            if genre is None:
-                bad("civilite", f"« {civilite} » n'est pas une civilité reconnue (Madame, Mme, Monsieur, M.)")
-        sexe = cell(cells, "sexe")
-        if sexe:
-            from_sexe = SEXES.get(sexe.casefold())
-            if from_sexe is None:
-                bad("sexe", f"« {sexe} » n'est pas un sexe reconnu (F ou M)")
-            elif genre is not None and from_sexe != genre:
-                bad("sexe", f"« {sexe} » contredit la civilité « {civilite} »")
-            else:
-                genre = from_sexe if not civilite or genre is not None else genre
-        prenom, nom = cell(cells, "prenom"), cell(cells, "nom")
-        if not prenom:
-            bad("prenom", "valeur vide")
-        if not nom:
-            bad("nom", "valeur vide")
-        fonction = cell(cells, "fonction") or DEFAULT_FONCTION
-        if fonction not in fonctions:
-            bad("fonction", f"« {fonction} » inconnue (valeurs possibles : {', '.join(fonctions)})")
-        departement, problem = check_departement(cell(cells, "departement"), file, line, label("departement"))
-        if problem:
-            row_problems.append(problem)
-        code_postal = cell(cells, "codepostal")
-        if code_postal.isdigit() and len(code_postal) == 4:
-            code_postal = "0" + code_postal  # a spreadsheet number lost its leading zero
-        if code_postal and not _POSTCODE.fullmatch(code_postal):
-            bad("codepostal", f"« {code_postal} » n'est pas un code postal (5 chiffres)")
-        email = cell(cells, "email")
-        if email and not _EMAIL.fullmatch(email):
-            bad("email", f"« {email} » n'est pas une adresse électronique")
-        forme_titre = cell(cells, "formetitre")
-        if forme_titre and forme_titre.casefold() not in FORMES_TITRE:
-            bad("formetitre", f"« {forme_titre} » inconnue (« le » ou « la », ou vide)")
-        raw_id = cell(cells, "id")
-        ident = raw_id or departement
-        if raw_id and not ID_PATTERN.fullmatch(raw_id):
-            bad(
-                "id",
-                f"« {raw_id} » contient des caractères interdits "
-                f"(lettres sans accents, chiffres, « _ », « . » et « - » seulement)",
-            )
-        elif ident and ident in seen_ids:
-            where = f"colonne « {label('id')} » : " if "id" in index else ""
-            hint = "" if raw_id else " (donnez à chaque destinataire un id distinct dans une colonne « id »)"
-            row_problems.append(
-                Problem(file, line, f"{where}id « {ident} » déjà utilisé ligne {seen_ids[ident]}{hint}")
-            )
-        elif ident:
-            seen_ids[ident] = line
-        figures, figure_problems = parse_figures(cells, figure_columns, file, line)
-        row_problems.extend(figure_problems)
-        if row_problems:
-            result.problems.extend(row_problems)
-            continue
-        result.recipients.append(
-            Recipient(
-                id=ident,
-                genre=genre,
-                prenom=prenom,
-                nom=nom,
-                departement=departement,
-                fonction=fonction,
-                adresse=split_address(cell(cells, "adresse")),
-                code_postal=code_postal,
-                ville=cell(cells, "ville"),
-                email=email,
-                forme_titre=forme_titre.casefold(),
-                figures=figures,
-                source=file,
-                line=line,
-                provenance=cell(cells, "source"),
-            )
-        )
+        recipient, problems = _read_row(row, layout, seen_ids)
+        if recipient is None:
+            result.problems.extend(problems)
+        else:
+            result.recipients.append(recipient)
     result.problems.extend(table.problems)
-    if header_ok and rows_seen == 0 and not table.problems:
+    if layout is not None and rows_seen == 0 and not table.problems:
         result.problems.append(
-            Problem(file, table.header_line, "aucun destinataire : le fichier n'a que la ligne d'en-tête")
+            Problem(
+                table.file, table.header_line, "aucun destinataire : le fichier n'a que la ligne d'en-tête"
+            )
         )
 
 
-def _merge_figures(result: ReadResult, figures) -> None:
+def _read_row(row: Row, layout: _Layout, seen_ids: dict[str, int]) -> tuple[Recipient | None, list[Problem]]:
+    """One recipient, or every problem of its row (in column order, then its figures')."""
+    file, line, cells = layout.file, row.line, row.cells
+    values = dict(layout.absent)
+    ranked: list[tuple[int, Problem]] = []
+    for rank, key, check, i in layout.present:
+        try:
+            values[key] = check(cells[i])
+        except CellError as error:
+            ranked.append((rank, Problem(file, line, f"colonne « {layout.header[i]} » : {error}")))
+    genre = _genre(values, cells, layout, line, ranked)
+    ident = _identity(values, layout, line, seen_ids, ranked)
+    figures, figure_problems = parse_figures(cells, layout.figures, file, line)
+    if ranked or figure_problems:
+        return None, [problem for _, problem in sorted(ranked, key=itemgetter(0))] + figure_problems
+    fields = {name: values[key] for key, name in _FIELDS}
+    return Recipient(id=ident, genre=genre, figures=figures, source=file, line=line, **fields), []
+
+
+def _genre(
+    values: dict[str, Any],
+    cells: tuple[str, ...],
+    layout: _Layout,
+    line: int,
+    ranked: list[tuple[int, Problem]],
+) -> str | None:
+    """The civility's genre, else the sexe's; a sexe that contradicts the civility is a problem."""
+    from_civilite, from_sexe = values.get("civilite"), values.get("sexe")
+    if from_civilite and from_sexe and from_civilite != from_sexe:
+        sexe, civilite = cells[layout.index["sexe"]], cells[layout.index["civilite"]]
+        message = f"colonne « {layout.label('sexe')} » : « {sexe} » contredit la civilité « {civilite} »"
+        ranked.append((_RANK["sexe"], Problem(layout.file, line, message)))
+    return from_civilite or from_sexe
+
+
+def _identity(
+    values: dict[str, Any],
+    layout: _Layout,
+    line: int,
+    seen_ids: dict[str, int],
+    ranked: list[tuple[int, Problem]],
+) -> str:
+    """The id (the département code by default); one already used by an earlier row is a problem."""
+    if "id" not in values:
+        return ""  # refused by its validator
+    raw_id = values["id"]
+    ident = raw_id or values.get("departement", "")
+    if not ident:
+        return ""
+    if ident not in seen_ids:
+        seen_ids[ident] = line
+        return ident
+    where = f"colonne « {layout.label('id')} » : " if "id" in layout.index else ""
+    hint = "" if raw_id else " (donnez à chaque destinataire un id distinct dans une colonne « id »)"
+    message = f"{where}id « {ident} » déjà utilisé ligne {seen_ids[ident]}{hint}"
+    ranked.append((_RANK["id"], Problem(layout.file, line, message)))
+    return ident
+
+
+def _merge_figures(result: ReadResult, figures: FiguresFile) -> None:
     """Add the figures file's columns to each recipient (a recipient's own column wins when filled)."""
     names = list(result.figure_names)
     for name in figures.names:
@@ -330,6 +360,4 @@ def _merge_figures(result: ReadResult, figures) -> None:
 
 
 def _replace_figures(recipient: Recipient, values: dict[str, int | None]) -> Recipient:
-    from dataclasses import replace
-
     return replace(recipient, figures=values)

@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import os
 import re
-import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lettergen.errors import InputError, InvalidInput, Problem
-from lettergen.read.tables import TableError, header_key, open_table
+from lettergen.files import atomic_writer
+from lettergen.french import territory
+from lettergen.read.tables import Row, Table, TableError, header_key, open_table
 
 ADDRESSES = Path(__file__).parent / "data" / "adresses_conseils_departementaux.csv"
 ADDRESSES_DATE = "2017-12-12"
@@ -81,6 +81,8 @@ _COLUMNS = {
     ),
     "canton": ("codeducanton", "codecanton"),
 }
+# An annuaire address: (street lines, postcode, town, e-mail).
+_Address = tuple[tuple[str, ...], str, str, str]
 _DATE_IN_NAME = re.compile(r"(20\d\d)-(\d\d)-(\d\d)")
 
 
@@ -159,10 +161,8 @@ def rne_date(path: Path) -> str:
 
 def _territory_name(code: str, fallback: str) -> str:
     try:
-        from lettergen.french import territory  # type: ignore[attr-defined]
-
         return territory(code).nom
-    except (ImportError, KeyError, AttributeError):
+    except KeyError:
         return fallback or code
 
 
@@ -175,129 +175,150 @@ def import_rne(paths: Sequence[str | Path], addresses: str | Path = ADDRESSES) -
     holders: dict[str, _Holder] = {}
     result = RneImport()
     cd_groups: dict[str, str] = {}  # every département of a CD file → its label
-    csp_seen: set[str] = set()
     kinds: set[str] = set()
-    for raw_path in paths:
-        path = Path(raw_path)
-        name = str(raw_path)
-        try:
-            table = open_table(path, display_name=name, skip_title_line="Titre du rapport")
-        except TableError as error:
-            problems.append(error.problem)
+    for path in paths:
+        opened = _open_rne(path)
+        if isinstance(opened, Problem):
+            problems.append(opened)
             continue
-        keys = [header_key(h) for h in table.header]
-        index = {}
-        for column, aliases in _COLUMNS.items():
-            for alias in aliases:
-                if alias in keys:
-                    index[column] = keys.index(alias)
-                    break
-        if "csp" in index:
-            kind = "csp"
-        elif "canton" in index:
-            kind = "cd"
-        else:
-            problems.append(
-                Problem(
-                    name,
-                    table.header_line,
-                    "ce fichier n'est pas un fichier du RNE reconnu (conseillers départementaux "
-                    "ou membres des assemblées des collectivités à statut particulier)",
-                )
-            )
-            continue
-        missing = [
-            c
-            for c in ("nom", "prenom", "sexe", "fonction") + (("departement",) if kind == "cd" else ())
-            if c not in index
-        ]
-        if missing:
-            problems.append(
-                Problem(
-                    name,
-                    table.header_line,
-                    "colonnes du RNE manquantes : " + ", ".join(f"« {m} »" for m in missing),
-                )
-            )
-            continue
-        kinds.add(kind)
-        date = rne_date(path)
-
-        def cell(cells: tuple[str, ...], column: str) -> str:
-            i = index.get(column)
-            return cells[i] if i is not None else ""
-
-        for row in table.rows:
-            cells = row.cells
-            if cell(cells, "fin"):
-                continue  # a past function (2020 format)
-            fonction = cell(cells, "fonction")
-            if kind == "cd":
-                code = normalize_rne_code(cell(cells, "departement"))
-                if not code:
-                    continue
-                cd_groups.setdefault(code, cell(cells, "libelle"))
-                if fonction != PRESIDENT_CD:
-                    continue
-                label = cd_groups[code]
-            else:
-                csp = normalize_rne_code(cell(cells, "csp"))
-                head = CSP_HEADS.get(csp)
-                if head is None:
-                    continue
-                csp_seen.add(csp)
-                if fonction != head[1]:
-                    continue
-                code, label = head[0], head[3]
-            holder = _Holder(
-                code,
-                cell(cells, "nom"),
-                cell(cells, "prenom"),
-                cell(cells, "sexe").upper(),
-                parse_date(cell(cells, "debut")),
-                name,
-                row.line,
-                date,
-                label,
-            )
-            previous = holders.get(code)
-            if previous is not None:
-                keep = max((previous, holder), key=lambda h: (h.debut or _dt.date.min, h.rne_date))
-                other = holder if keep is previous else previous
-                result.warnings.append(
-                    Problem(
-                        other.file,
-                        other.line,
-                        f"{code} : deux présidents en fonction ({previous.prenom} {previous.nom}, "
-                        f"{holder.prenom} {holder.nom}) ; gardé : {keep.prenom} {keep.nom} "
-                        f"(fonction la plus récente)",
-                    )
-                )
-                holder = keep
-            holders[code] = holder
-        problems.extend(table.problems)
+        kinds.add(opened.kind)
+        found = _cd_holders(opened, cd_groups) if opened.kind == "cd" else _csp_holders(opened)
+        for holder in found:
+            _keep(holders, holder, result.warnings)
+        problems.extend(opened.table.problems)
     if problems:
         raise InvalidInput(problems)
     if not kinds:
         raise InputError("aucun fichier du RNE fourni")
-
     address_book, address_problems = _load_addresses(addresses)
     if address_problems:
         raise InvalidInput(address_problems)
+    result.warnings.extend(_missing_heads(cd_groups, holders, kinds))
+    result.warnings.append(
+        Problem(None, None, f"adresses postales tirées de l'{ADDRESSES_LABEL} : à vérifier avant l'envoi")
+    )
+    for code in sorted(holders):
+        result.rows.append(_recipient_row(holders[code], address_book, result.warnings))
+    return result
 
-    # Vacancies: a département of the CD file with no current president.
-    for code, label in sorted(cd_groups.items()):
-        if code not in holders:
-            result.warnings.append(
-                Problem(
-                    None,
-                    None,
-                    f"{code} ({_territory_name(code, label)}) : aucun « {PRESIDENT_CD} » en "
-                    f"fonction dans le RNE (siège vacant ?) : destinataire à ajouter à la main",
-                )
+
+@dataclass(frozen=True)
+class _RneFile:
+    """An RNE file recognised by its header: its kind (``cd`` or ``csp``) and where each column is."""
+
+    kind: str
+    table: Table
+    index: Mapping[str, int]
+    date: str
+
+    def cell(self, cells: tuple[str, ...], column: str) -> str:
+        i = self.index.get(column)
+        return cells[i] if i is not None else ""
+
+
+def _open_rne(path: str | Path) -> _RneFile | Problem:
+    """Open an RNE file and find its columns, or the problem that makes it unusable."""
+    name = str(path)
+    try:
+        table = open_table(Path(path), display_name=name, skip_title_line="Titre du rapport")
+    except TableError as error:
+        return error.problem
+    keys = [header_key(h) for h in table.header]
+    index = {}
+    for column, aliases in _COLUMNS.items():
+        found = next((keys.index(alias) for alias in aliases if alias in keys), None)
+        if found is not None:
+            index[column] = found
+    kind = "csp" if "csp" in index else "cd" if "canton" in index else ""
+    if not kind:
+        return Problem(
+            name,
+            table.header_line,
+            "ce fichier n'est pas un fichier du RNE reconnu (conseillers départementaux "
+            "ou membres des assemblées des collectivités à statut particulier)",
+        )
+    needed = ("nom", "prenom", "sexe", "fonction") + (("departement",) if kind == "cd" else ())
+    missing = [column for column in needed if column not in index]
+    if missing:
+        return Problem(
+            name,
+            table.header_line,
+            "colonnes du RNE manquantes : " + ", ".join(f"« {m} »" for m in missing),
+        )
+    return _RneFile(kind, table, index, rne_date(Path(path)))
+
+
+def _cd_holders(file: _RneFile, cd_groups: dict[str, str]) -> Iterator[_Holder]:
+    """The current presidents of a CD file; every département it lists goes into ``cd_groups``."""
+    for row in file.table.rows:
+        if file.cell(row.cells, "fin"):
+            continue  # a past function (2020 format)
+        code = normalize_rne_code(file.cell(row.cells, "departement"))
+        if not code:
+            continue
+        cd_groups.setdefault(code, file.cell(row.cells, "libelle"))
+        if file.cell(row.cells, "fonction") == PRESIDENT_CD:
+            yield _holder(file, row, code, cd_groups[code])
+
+
+def _csp_holders(file: _RneFile) -> Iterator[_Holder]:
+    """The current heads of the collectivities of CSP_HEADS in a CSP file."""
+    for row in file.table.rows:
+        if file.cell(row.cells, "fin"):
+            continue  # a past function
+        head = CSP_HEADS.get(normalize_rne_code(file.cell(row.cells, "csp")))
+        if head is not None and file.cell(row.cells, "fonction") == head[1]:
+            yield _holder(file, row, head[0], head[3])
+
+
+def _holder(file: _RneFile, row: Row, code: str, label: str) -> _Holder:
+    cells = row.cells
+    return _Holder(
+        code,
+        file.cell(cells, "nom"),
+        file.cell(cells, "prenom"),
+        file.cell(cells, "sexe").upper(),
+        parse_date(file.cell(cells, "debut")),
+        file.table.file,
+        row.line,
+        file.date,
+        label,
+    )
+
+
+def _keep(holders: dict[str, _Holder], holder: _Holder, warnings: list[Problem]) -> None:
+    """Record ``holder``; of two for one territory keep the latest in office, and say so."""
+    previous = holders.get(holder.code)
+    if previous is not None:
+        keep = max((previous, holder), key=lambda h: (h.debut or _dt.date.min, h.rne_date))
+        other = holder if keep is previous else previous
+        warnings.append(
+            Problem(
+                other.file,
+                other.line,
+                f"{holder.code} : deux présidents en fonction ({previous.prenom} {previous.nom}, "
+                f"{holder.prenom} {holder.nom}) ; gardé : {keep.prenom} {keep.nom} "
+                f"(fonction la plus récente)",
             )
+        )
+        holder = keep
+    holders[holder.code] = holder
+
+
+def _missing_heads(cd_groups: dict[str, str], holders: dict[str, _Holder], kinds: set[str]) -> list[Problem]:
+    """Warnings for the heads these files cannot give: vacant seats, files not given, Paris."""
+    warnings = [
+        Problem(
+            None,
+            None,
+            f"{code} ({_territory_name(code, label)}) : aucun « {PRESIDENT_CD} » en "
+            f"fonction dans le RNE (siège vacant ?) : destinataire à ajouter à la main",
+        )
+        for code, label in sorted(cd_groups.items())
+        if code not in holders
+    ]
     if "cd" not in kinds:
-        result.warnings.append(
+        warnings.append(
             Problem(
                 None,
                 None,
@@ -306,7 +327,7 @@ def import_rne(paths: Sequence[str | Path], addresses: str | Path = ADDRESSES) -
             )
         )
     if "csp" not in kinds:
-        result.warnings.append(
+        warnings.append(
             Problem(
                 None,
                 None,
@@ -315,18 +336,18 @@ def import_rne(paths: Sequence[str | Path], addresses: str | Path = ADDRESSES) -
             )
         )
     else:
-        for csp, (code, fonction, _, label) in CSP_HEADS.items():
-            if code not in holders:
-                result.warnings.append(
-                    Problem(
-                        None,
-                        None,
-                        f"{code} ({label}) : aucun « {fonction} » en fonction "
-                        f"dans le RNE : destinataire à ajouter à la main",
-                    )
-                )
+        warnings.extend(
+            Problem(
+                None,
+                None,
+                f"{code} ({label}) : aucun « {fonction} » en fonction "
+                f"dans le RNE : destinataire à ajouter à la main",
+            )
+            for code, fonction, _, label in CSP_HEADS.values()
+            if code not in holders
+        )
     if "75" not in holders:
-        result.warnings.append(
+        warnings.append(
             Problem(
                 None,
                 None,
@@ -334,58 +355,56 @@ def import_rne(paths: Sequence[str | Path], addresses: str | Path = ADDRESSES) -
                 "fichiers (fichier des maires du RNE) : destinataire à ajouter à la main",
             )
         )
-    result.warnings.append(
-        Problem(None, None, f"adresses postales tirées de l'{ADDRESSES_LABEL} : à vérifier avant l'envoi")
-    )
+    return warnings
 
-    for code in sorted(holders):
-        holder = holders[code]
-        civilite = {"F": "Madame", "M": "Monsieur"}.get(holder.sexe, "")
-        if not civilite:
-            result.warnings.append(
-                Problem(
-                    holder.file,
-                    holder.line,
-                    f"{code} : code sexe « {holder.sexe} » inconnu : civilité laissée vide (formes neutres)",
-                )
-            )
-        csp_entry = next((v for v in CSP_HEADS.values() if v[0] == code), None)
-        where = csp_entry[2] if csp_entry else (code, "cg")
-        address = address_book.get(where)
-        rne = f"RNE {holder.rne_date}" if holder.rne_date else "RNE"
-        if address is None:
-            lines, postcode, town, email = (), "", "", ""
-            source = f"{rne} ; adresse : absente de l'{ADDRESSES_LABEL}"
-            result.warnings.append(
-                Problem(
-                    None,
-                    None,
-                    f"{code} ({_territory_name(code, holder.label)}) : pas d'adresse "
-                    f"dans l'{ADDRESSES_LABEL} : adresse laissée vide, à compléter",
-                )
-            )
-        else:
-            lines, postcode, town, email = address
-            source = f"{rne} ; adresse : {ADDRESSES_LABEL}"
-        result.rows.append(
-            RneRecipient(
-                id=code,
-                civilite=civilite,
-                prenom=holder.prenom,
-                nom=holder.nom,
-                fonction="president_cd",
-                departement=code,
-                adresse=lines,
-                code_postal=postcode,
-                ville=town,
-                email=email,
-                source=source,
+
+def _recipient_row(
+    holder: _Holder, address_book: dict[tuple[str, str], _Address], warnings: list[Problem]
+) -> RneRecipient:
+    """The recipients row of one head, with the annuaire's address; a warning for what is missing."""
+    code = holder.code
+    civilite = {"F": "Madame", "M": "Monsieur"}.get(holder.sexe, "")
+    if not civilite:
+        warnings.append(
+            Problem(
+                holder.file,
+                holder.line,
+                f"{code} : code sexe « {holder.sexe} » inconnu : civilité laissée vide (formes neutres)",
             )
         )
-    return result
+    csp_entry = next((v for v in CSP_HEADS.values() if v[0] == code), None)
+    address = address_book.get(csp_entry[2] if csp_entry else (code, "cg"))
+    rne = f"RNE {holder.rne_date}" if holder.rne_date else "RNE"
+    if address is None:
+        address = ((), "", "", "")
+        source = f"{rne} ; adresse : absente de l'{ADDRESSES_LABEL}"
+        warnings.append(
+            Problem(
+                None,
+                None,
+                f"{code} ({_territory_name(code, holder.label)}) : pas d'adresse "
+                f"dans l'{ADDRESSES_LABEL} : adresse laissée vide, à compléter",
+            )
+        )
+    else:
+        source = f"{rne} ; adresse : {ADDRESSES_LABEL}"
+    lines, postcode, town, email = address
+    return RneRecipient(
+        id=code,
+        civilite=civilite,
+        prenom=holder.prenom,
+        nom=holder.nom,
+        fonction="president_cd",
+        departement=code,
+        adresse=lines,
+        code_postal=postcode,
+        ville=town,
+        email=email,
+        source=source,
+    )
 
 
-def _load_addresses(path: str | Path) -> tuple[dict[tuple[str, str], tuple], list[Problem]]:
+def _load_addresses(path: str | Path) -> tuple[dict[tuple[str, str], _Address], list[Problem]]:
     """(code_departement, pivot) → (lines, postcode, town, email); the postal address preferred."""
     try:
         table = open_table(path, display_name=str(path))
@@ -407,7 +426,7 @@ def _load_addresses(path: str | Path) -> tuple[dict[tuple[str, str], tuple], lis
     if missing:
         return {}, [Problem(str(path), table.header_line, f"colonnes manquantes : {', '.join(missing)}")]
     i = {k: keys.index(k) for k in needed}
-    book: dict[tuple[str, str], tuple] = {}
+    book: dict[tuple[str, str], _Address] = {}
     for row in table.rows:
         c = row.cells
         key = (c[i["codedepartement"]], c[i["pivot"]])
@@ -424,40 +443,14 @@ def _load_addresses(path: str | Path) -> tuple[dict[tuple[str, str], tuple], lis
 
 
 def write_recipients_csv(rows: Iterable[RneRecipient], out_path: str | Path) -> int:
-    """Write the recipients file (``;``, UTF-8), to a temporary file then renamed; the row count."""
-    out = Path(out_path)
-    directory = out.parent if str(out.parent) else Path(".")
-    try:
-        handle = tempfile.NamedTemporaryFile(
-            "w",
-            encoding="utf-8",
-            newline="",
-            dir=directory,
-            prefix=f".{out.name}.",
-            suffix=".tmp",
-            delete=False,
-        )
-    except OSError as error:
-        from lettergen.errors import OutputError
-
-        raise OutputError(
-            f"impossible d'écrire dans ce dossier ({error.strerror or error})", str(out)
-        ) from None
+    """Write the recipients file (``;``, UTF-8) whole or not at all; the row count."""
     count = 0
-    try:
-        with handle:
-            writer = csv.DictWriter(handle, fieldnames=OUTPUT_COLUMNS, delimiter=";", lineterminator="\n")
-            writer.writeheader()
-            for row in rows:
-                writer.writerow(row.as_row())
-                count += 1
-        os.replace(handle.name, out)
-    except BaseException:
-        try:
-            os.unlink(handle.name)
-        except OSError:
-            pass
-        raise
+    with atomic_writer(out_path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=OUTPUT_COLUMNS, delimiter=";", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row.as_row())
+            count += 1
     return count
 
 

@@ -4,8 +4,9 @@ CSV: UTF-8 (with or without BOM), UTF-16 with BOM, or Windows-1252 (as Excel wri
 decoded strictly (UTF-8 first, then Windows-1252: no guessing, no silent replacement);
 separator ``;``, TAB or ``,`` detected on the header line. XLSX: openpyxl in read-only mode for the
 workbook, the sheet's XML streamed by :mod:`lettergen.read.xlsx` (same values as openpyxl's
-``iter_rows``, without an object per cell), first sheet or a named one, merged cells filled from their top-left cell, row numbers as Excel
-shows them. The file type is taken from the bytes, not from the extension.
+``iter_rows``, without an object per cell), first sheet or a named one, merged cells filled from
+their top-left cell, row numbers as Excel shows them. The file type is taken from the bytes, not
+from the extension.
 
 Every problem is an :class:`~lettergen.errors.Problem`; a file that cannot be read at all raises
 :class:`TableError` (an ``InputError``) when the table is opened, never a Python exception.
@@ -51,7 +52,10 @@ def header_key(name: str) -> str:
 
 
 def slug(name: str) -> str:
-    """An identifier a template author can type: ``Salariés non revalorisés`` → ``salaries_non_revalorises``."""
+    """An identifier a template author can type.
+
+    ``Salariés non revalorisés`` → ``salaries_non_revalorises``.
+    """
     text = unicodedata.normalize("NFKD", str(name))
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
@@ -277,10 +281,10 @@ def _fit(values: list[str], width: int, line: int, table: Table) -> Row | None:
 
 
 def _open_xlsx(path: Path, name: str, sheet: str | None) -> Table:
-    from lettergen.read import xlsx  # imported here: CSV-only runs do not pay for openpyxl
+    from lettergen.read.xlsx import load  # imported here: CSV-only runs do not pay for openpyxl
 
     try:
-        workbook = xlsx.load(path)
+        workbook = load(path)
     except (
         zipfile.BadZipFile,
         KeyError,
@@ -349,12 +353,10 @@ def _xlsx_values(
     worksheet, merged: dict[tuple[int, int], tuple[int, int]]
 ) -> Iterator[tuple[int, list[str]]]:
     """(Excel row number, cell texts) for each row, merged cells filled from their top-left cell."""
-    anchors: dict[tuple[int, int], str] = {}
-    number = 0
-    from lettergen.read.xlsx import iter_values
+    from lettergen.read.xlsx import iter_values  # see _open_xlsx
 
-    for cells in iter_values(worksheet):
-        number += 1
+    anchors: dict[tuple[int, int], str] = {}
+    for number, cells in enumerate(iter_values(worksheet), start=1):
         values = [cell_text(v) for v in cells]
         if merged:
             for col in range(len(values)):

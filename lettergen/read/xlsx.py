@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from warnings import warn
 
 from lxml import etree
@@ -57,7 +57,7 @@ def text_content(node) -> str:
 
 def read_string_table(source) -> list[str]:
     """openpyxl's ``read_string_table`` (same strings, same ``x005F_`` removal), faster."""
-    strings = []
+    strings: list[str] = []
     append = strings.append
     for _, node in _et_iterparse(source):
         if node.tag == _SI:
@@ -126,14 +126,15 @@ def _cast_number(value: str):
     return int(value)
 
 
-def iter_values(worksheet) -> Iterator[tuple]:
+def iter_values(worksheet) -> Iterator[Sequence[object]]:
     """What ``worksheet.iter_rows(values_only=True)`` yields, from a streaming parse of the sheet."""
     if not isinstance(worksheet, Sheet):
         yield from worksheet.iter_rows(values_only=True)
         return
     max_col = worksheet.max_column
     max_row = worksheet.max_row
-    empty_row = (None,) * (max_col + 1 - 1) if max_col is not None else []
+    # A list when the size is unknown: openpyxl's own empty row, kept for an identical result.
+    empty_row: Sequence[object] = (None,) * max_col if max_col is not None else []
     counter = 1
     idx = 1
     with worksheet._get_source() as src:
@@ -149,7 +150,7 @@ def iter_values(worksheet) -> Iterator[tuple]:
                     yield ()
                     continue
                 width = max_col or cells[-1][0]
-                values = [None] * width
+                values: list[object] = [None] * width
                 for column, value in cells:
                     if 1 <= column <= width:
                         values[column - 1] = value
@@ -161,39 +162,52 @@ def iter_values(worksheet) -> Iterator[tuple]:
 
 def _parse_rows(src, worksheet) -> Iterator[tuple[int, list[tuple[int, object]]]]:
     """(row number, [(column, value)…]) per ``<row>``, as openpyxl's ``WorkSheetParser.parse_row``."""
-    workbook = worksheet.parent
-    shared = worksheet._shared_strings
-    epoch = workbook.epoch
-    date_formats = workbook._date_formats
-    timedelta_formats = workbook._timedelta_formats
-    columns: dict[str, int] = {}
-    digits = "0123456789"
+    cells_of = _RowCells(worksheet)
     row_counter = 0
     for _, row in etree.iterparse(src, events=("end",), tag=_ROW, remove_comments=True, remove_pis=True):
-        r = row.get("r")
-        if r is not None:
-            try:
-                row_counter = int(r)
-            except ValueError:
-                val = float(r)
-                if val.is_integer():
-                    row_counter = int(val)
-                else:
-                    raise ValueError(f"{r} is not a valid row number") from None
-        else:
-            row_counter += 1
+        row_counter = _row_number(row.get("r"), row_counter)
+        cells = cells_of(row)
+        row.clear(keep_tail=True)
+        while row.getprevious() is not None:
+            del row.getparent()[0]
+        yield row_counter, cells
+
+
+def _row_number(r: str | None, previous: int) -> int:
+    """The row's ``r`` attribute (``"5"``, ``"5.0"``), or the row after the previous one."""
+    if r is None:
+        return previous + 1
+    try:
+        return int(r)
+    except ValueError:
+        val = float(r)
+        if val.is_integer():
+            return int(val)
+        raise ValueError(f"{r} is not a valid row number") from None
+
+
+class _RowCells:
+    """The (column, value) pairs of one ``<row>`` element, with the workbook's strings and formats."""
+
+    def __init__(self, worksheet: Sheet) -> None:
+        workbook = worksheet.parent
+        self.shared = worksheet._shared_strings
+        self.epoch = workbook.epoch
+        self.date_formats = workbook._date_formats
+        self.timedelta_formats = workbook._timedelta_formats
+        self.columns: dict[str, int] = {}  # "C" → 3, cached: the same letters come back every row
+
+    def __call__(self, row) -> list[tuple[int, object]]:
+        columns, digits = self.columns, "0123456789"
         col_counter = 0
-        cells = []
+        cells: list[tuple[int, object]] = []
         for el in row:
             get = el.get
             data_type = get("t", "n")
             style_id = get("s", 0)
             if style_id:
                 style_id = int(style_id)
-            if data_type == "inlineStr":
-                value = None
-            else:
-                value = el.findtext(_VALUE, None) or None
+            value: object = None if data_type == "inlineStr" else el.findtext(_VALUE, None) or None
             coordinate = get("r")
             if coordinate:
                 letters = coordinate.rstrip(digits)  # "C5" → "C"; anything unusual: openpyxl's parser
@@ -208,29 +222,33 @@ def _parse_rows(src, worksheet) -> Iterator[tuple[int, list[tuple[int, object]]]
                 col_counter += 1
                 column = col_counter
             if value is not None:
-                if data_type == "n":
-                    value = _cast_number(value)
-                    if style_id in date_formats:
-                        try:
-                            value = from_excel(value, epoch, timedelta=style_id in timedelta_formats)
-                        except (OverflowError, ValueError):
-                            warn(
-                                f"Cell {coordinate} is marked as a date but the serial value {value} is outside "
-                                "the limits for dates. The cell will be treated as an error."
-                            )
-                            value = "#VALUE!"
-                elif data_type == "s":
-                    value = shared[int(value)]
-                elif data_type == "b":
-                    value = bool(int(value))
-                elif data_type == "d":
-                    value = from_ISO8601(value)
+                value = self.value(data_type, value, style_id, coordinate)
             elif data_type == "inlineStr":
                 child = el.find(_INLINE)
                 if child is not None:
                     value = text_content(child)
             cells.append((column, value))
-        row.clear(keep_tail=True)
-        while row.getprevious() is not None:
-            del row.getparent()[0]
-        yield row_counter, cells
+        return cells
+
+    def value(self, data_type: str, text, style_id, coordinate: str | None) -> object:
+        """A cell's typed value from its ``<v>`` text, as openpyxl converts it."""
+        if data_type == "n":
+            number = _cast_number(text)
+            if style_id in self.date_formats:
+                try:
+                    return from_excel(number, self.epoch, timedelta=style_id in self.timedelta_formats)
+                except (OverflowError, ValueError):
+                    warn(
+                        f"Cell {coordinate} is marked as a date but the serial value {number} is "
+                        "outside the limits for dates. The cell will be treated as an error.",
+                        stacklevel=2,
+                    )
+                    return "#VALUE!"
+            return number
+        if data_type == "s":
+            return self.shared[int(text)]
+        if data_type == "b":
+            return bool(int(text))
+        if data_type == "d":
+            return from_ISO8601(text)
+        return text

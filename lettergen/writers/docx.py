@@ -15,7 +15,6 @@ import datetime as dt
 import io
 import os
 import re
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
@@ -25,7 +24,8 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
 
-from lettergen.errors import LetterheadError, OutputError
+from lettergen.errors import LetterheadError
+from lettergen.files import write_atomically
 from lettergen.letter import Letter
 from lettergen.writers import docx_xml
 from lettergen.writers.zippackage import ZipPackage
@@ -102,20 +102,7 @@ class DocxWriter:
     def write(self, letter: Letter, path: str | os.PathLike[str], date: dt.date | None = None) -> Path:
         """Write ``letter`` to ``path`` atomically (temporary file, then rename); return the path."""
         path = Path(path)
-        data = self.render(letter, date)
-        try:
-            handle = tempfile.NamedTemporaryFile(
-                dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-            )
-        except OSError as error:
-            raise _output_error(path, error) from error
-        try:
-            with handle:
-                handle.write(data)
-            os.replace(handle.name, path)
-        except OSError as error:
-            Path(handle.name).unlink(missing_ok=True)
-            raise _output_error(path, error) from error
+        write_atomically(path, self.render(letter, date))
         return path
 
     def _body(self, letter: Letter) -> docx_xml.BodyBuilder:
@@ -143,10 +130,6 @@ class DocxWriter:
         if letter.copies:
             builder.lines(styles["notes"], (f"Copie à\u00a0: {letter.copies}",))
         return builder
-
-
-def _output_error(path: Path, error: OSError) -> OutputError:
-    return OutputError(f"impossible d’écrire la lettre : {error.strerror or error}", file=str(path))
 
 
 def _read_letterhead(path: Path) -> tuple[docx.document.Document, dict[str, bytes]]:

@@ -137,7 +137,7 @@ def test_shipped_recipients_match_a_fresh_import(tmp_path):
     assert (REPO / "recipients" / "rne_presidents_2026-05-06.csv").read_bytes() == out.read_bytes()
 
 
-# --- synthetic files in the older formats, built from the 2026-04-24 release -----------------------------
+# --- synthetic files in the older formats, built from the 2026-04-24 release ---------------------
 
 
 def _current_rows() -> tuple[list[str], list[list[str]]]:
@@ -313,7 +313,8 @@ def test_not_an_rne_file_is_a_clean_error(tmp_path):
         import_rne([path, tmp_path / "absent.csv"])
     assert [str(p) for p in error.value.problems] == [
         f"{path}:1: ce fichier n'est pas un fichier du RNE reconnu "
-        "(conseillers départementaux ou membres des assemblées des collectivités à statut particulier)",
+        "(conseillers départementaux ou membres des "
+        "assemblées des collectivités à statut particulier)",
         f"{tmp_path / 'absent.csv'}: fichier introuvable",
     ]
 

@@ -222,7 +222,7 @@ def test_rows_are_streamed(tmp_path):
     assert [(r.line, r.cells) for r in rows] == [(3, ("3", "4"))]
 
 
-# --- property tests: never an exception, whatever the bytes -----------------------------------------------
+# --- property tests: never an exception, whatever the bytes ---------------------------------------
 
 CELL = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
 SETTINGS = settings(

@@ -97,19 +97,18 @@ SHEET = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <c r="D6" t="inlineStr"/><c r="E6" t="s"><v></v></c><c r="F6"><v>1E3</v></c><c r="AA6"><v>-0.5</v></c></row>
 <row r="4"><c r="A4"><v>1</v></c></row>
 <row><c><v>3</v></c><!-- un commentaire --><c r="C8" t="inlineStr"><is><t>x005F_y</t></is></c></row>
-</sheetData><mergeCells count="1"><mergeCell ref="A7:B8"/></mergeCells></worksheet>"""  # noqa: E501
-# (the XML parts below are written as Excel writes them, one element a line: their bytes are the test)
+</sheetData><mergeCells count="1"><mergeCell ref="A7:B8"/></mergeCells></worksheet>"""  # noqa: E501 (a sheet's XML as Excel writes it)
 STRINGS = f"""<?xml version="1.0" encoding="UTF-8"?>
 <sst xmlns="{NS}" count="3" uniqueCount="3"><si><t>Civilité</t></si>
-<si><r><rPr><i/></rPr><t>Pré</t></r><r><t>nom</t></r></si><si><t xml:space="preserve"> a&amp;b_x005F_c </t><phoneticPr fontId="1"/></si></sst>"""  # noqa: E501
+<si><r><rPr><i/></rPr><t>Pré</t></r><r><t>nom</t></r></si><si><t xml:space="preserve"> a&amp;b_x005F_c </t><phoneticPr fontId="1"/></si></sst>"""  # noqa: E501 (a sheet's XML as Excel writes it)
 WORKBOOK = f"""<?xml version="1.0" encoding="UTF-8"?>
 <workbook xmlns="{NS}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
-<sheets><sheet name="Main" sheetId="1" r:id="rId1"/></sheets></workbook>"""  # noqa: E501
+<sheets><sheet name="Main" sheetId="1" r:id="rId1"/></sheets></workbook>"""
 RELS = """<?xml version="1.0" encoding="UTF-8"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/s.xml"/>
 <Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>
-</Relationships>"""  # noqa: E501
+</Relationships>"""  # noqa: E501 (package XML as Excel writes it)
 TYPES = """<?xml version="1.0" encoding="UTF-8"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
 <Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
@@ -117,11 +116,11 @@ TYPES = """<?xml version="1.0" encoding="UTF-8"?>
 <Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
 <Override PartName="/xl/worksheets/s.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
 <Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>
-</Types>"""  # noqa: E501
+</Types>"""  # noqa: E501 (package XML as Excel writes it)
 ROOT_RELS = """<?xml version="1.0" encoding="UTF-8"?>
 <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
 <Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
-</Relationships>"""  # noqa: E501
+</Relationships>"""  # noqa: E501 (package XML as Excel writes it)
 
 
 def _minimal(path, sheet=SHEET):
