@@ -6,7 +6,7 @@ Plain functions and frozen dataclasses; every data table is inside this package
 
 from lettergen.french.agreement import accord, pluriel
 from lettergen.french.formats import date_longue, euros, nombre, pourcentage
-from lettergen.french.offices import FONCTIONS, Fonction, OfficeForms, office_forms
+from lettergen.french.offices import FONCTIONS, Fonction, OfficeForms, address_institution, office_forms
 from lettergen.french.postal import address_block, validate_address
 from lettergen.french.territories import (
     Institution,
@@ -26,6 +26,7 @@ __all__ = [
     "Territory",
     "accord",
     "address_block",
+    "address_institution",
     "date_longue",
     "euros",
     "format_territories_table",
