@@ -120,10 +120,16 @@ def address_block(
     """The address block, ≤ 6 lines of ≤ 38 characters, organisation first.
 
     >>> from lettergen.french import office_forms, territory
-    >>> address_block("F", "Marie", "DUPONT", office_forms("president_cd", "F", territory("33")),
+    >>> print("\\n".join(address_block("F", "Marie", "DUPONT",
+    ...     office_forms("president_cd", "F", territory("33")),
     ...     "Conseil départemental de la Gironde", ("Hôtel du Département",
-    ...     "1 esplanade Charles-de-Gaulle", "CS 71223"), "33074", "Bordeaux Cedex")
-    ('Conseil départemental de la Gironde', 'Madame Marie DUPONT, Présidente', 'Hôtel du Département', '1 ESPLANADE CHARLES DE GAULLE', 'CS 71223', '33074 BORDEAUX CEDEX')
+    ...     "1 esplanade Charles-de-Gaulle", "CS 71223"), "33074", "Bordeaux Cedex")))
+    Conseil départemental de la Gironde
+    Madame Marie DUPONT, Présidente
+    Hôtel du Département
+    1 ESPLANADE CHARLES DE GAULLE
+    CS 71223
+    33074 BORDEAUX CEDEX
     """
     org = _wrap(_clean(institution_nom)) if institution_nom.strip() else []
     person = _clean(" ".join(p for p in (_CIVILITE[genre], prenom, nom) if p.strip()))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,9 +54,9 @@ def description_of(source: str, ast: nodes.Template) -> str:
     if match:
         return " ".join(match.group(1).split())
     for assign in ast.find_all(nodes.Assign):
-        if isinstance(assign.target, nodes.Name) and assign.target.name == "description":
-            if isinstance(assign.node, nodes.Const):
-                return " ".join(str(assign.node.value).split())
+        named = isinstance(assign.target, nodes.Name) and assign.target.name == "description"
+        if named and isinstance(assign.node, nodes.Const):
+            return " ".join(str(assign.node.value).split())
     return ""
 
 
@@ -101,14 +101,14 @@ def load_chain(
     chain = [parse_file(env, loader_name, templates_dir, display)]
     seen = {loader_name}
     while chain[-1].parent and not chain[-1].problems:
-        child = chain[-1]
-        if child.parent in seen:
+        child, parent = chain[-1], chain[-1].parent
+        if parent in seen:
             line = next((e.lineno for e in child.ast.find_all(nodes.Extends)), None)
-            child.problems.append(Problem(child.display, line, f"héritage circulaire : « {child.parent} »"))
+            child.problems.append(Problem(child.display, line, f"héritage circulaire : « {parent} »"))
             break
-        seen.add(child.parent)
+        seen.add(parent)
         try:
-            chain.append(parse_file(env, child.parent, templates_dir))
+            chain.append(parse_file(env, parent, templates_dir))
         except TemplateNotFound:
             line = next((e.lineno for e in child.ast.find_all(nodes.Extends)), None)
             names = env.loader.list_templates()
@@ -116,7 +116,7 @@ def load_chain(
                 Problem(
                     child.display,
                     line,
-                    f"le modèle parent « {child.parent} » est introuvable" + suggest(child.parent, names),
+                    f"le modèle parent « {parent} » est introuvable" + suggest(parent, names),
                 )
             )
             break
@@ -218,10 +218,17 @@ def _variable_problems(item: SourceFile, known_variables: set[str]) -> list[Prob
     ]
 
 
+def _attribute_nodes(ast: nodes.Template) -> Iterator[nodes.Getattr | nodes.Getitem]:
+    """Every ``x.y`` and ``x[…]`` of the template, in pre-order."""
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))
+        yield node
+
+
 def _forbidden_attributes(item: SourceFile) -> list[Problem]:
     """``x._y`` and ``x["_y"]``: one problem per line, naming the first such attribute written."""
     forbidden: dict[int, str] = {}
-    for node in item.ast.find_all((nodes.Getattr, nodes.Getitem)):
+    for node in _attribute_nodes(item.ast):
         if isinstance(node, nodes.Getattr):
             name = node.attr
         elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
@@ -240,7 +247,7 @@ def _attribute_problems(item: SourceFile, schema: dict[str, Any]) -> list[Proble
     """Unknown attributes of the vocabulary's variables (``destinataire.nomm``, ``chiffres.x``)."""
     local = _store_names(item.ast)
     problems = []
-    for node in item.ast.find_all((nodes.Getattr, nodes.Getitem)):
+    for node in _attribute_nodes(item.ast):
         path = _attribute_path(node)
         if path is None or path[0] in local or path[0] not in schema:
             continue

@@ -75,7 +75,10 @@ def f_nombre(value: Any) -> str:
 
 
 def f_euros(value: Any, abrege: bool = False) -> str:
-    """``{{ 183 | euros }}`` → ``183 €`` ; ``{{ 4000000000 | euros(abrege=true) }}`` → ``4 milliards d'euros``."""
+    """``{{ 183 | euros }}`` → ``183 €``.
+
+    ``{{ 4000000000 | euros(abrege=true) }}`` → ``4 milliards d'euros``.
+    """
     value = _known(value, "euros")
     return french.euros(value, abrege=True) if abrege else french.euros(value)
 
@@ -236,9 +239,9 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "**":
-            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
-                if right * math.log10(abs(left)) > MAX_INTEGER_DIGITS:
-                    raise SecurityError("nombre trop grand (opérateur **)")
+            powers = isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0
+            if powers and right * math.log10(abs(left)) > MAX_INTEGER_DIGITS:
+                raise SecurityError("nombre trop grand (opérateur **)")
             return operator.pow(left, right)
         if operator_name == "*":
             for seq, times in ((left, right), (right, left)):

@@ -99,7 +99,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def load_campaign_settings(templates_dir: str | Path) -> CampaignSettings:
     """Read ``campagne.toml`` and its facts file (``faits = "…"``, default ``faits_segur.toml``).
 
-    Read afresh at each call (each :func:`~lettergen.template.render.load_template`), so an edit shows at once.
+    Read afresh at each call (each :func:`~lettergen.template.render.load_template`),
+    so that an edit shows at once.
     """
     folder = Path(templates_dir).resolve()
     campaign_path = folder / CAMPAIGN_FILE
@@ -200,7 +201,7 @@ def make_destinataire(recipient: Recipient) -> Destinataire:
 
 
 def make_chiffres(figures: Mapping[str, int | None], figure_names: Iterable[str] = ()) -> Chiffres:
-    """The ``chiffres`` object: the standard figures and ``figure_names`` (``None`` if absent), and every column."""
+    """The ``chiffres`` object: every column, the standard figures, ``figure_names`` (``None`` if absent)."""
     values: dict[str, int | None] = dict.fromkeys(STANDARD_FIGURES)
     for name in figure_names:
         values[name] = None

@@ -103,7 +103,8 @@ def test_runtime_error_line(tmp_templates):
     )
     assert (
         str(error)
-        == "templates/essai.j2:5: erreur pendant le rendu : ZeroDivisionError : integer division or modulo by zero"
+        == "templates/essai.j2:5: erreur pendant le rendu : ZeroDivisionError : integer division or "
+        "modulo by zero"
     )
 
 
@@ -158,7 +159,8 @@ def test_check_template_unknown_figure_and_runtime(tmp_templates):
         encoding="utf-8",
     )
     assert [str(p) for p in check_template(load_template("typo", tmp_templates), data, DATE)] == [
-        "templates/typo.j2:3: chiffre inconnu « chiffres.postes_vacant » (vouliez-vous dire « chiffres.postes_vacants » ?)",
+        "templates/typo.j2:3: chiffre inconnu « chiffres.postes_vacant » (vouliez-vous dire « "
+        "chiffres.postes_vacants » ?)",
     ]
 
 

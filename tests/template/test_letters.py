@@ -71,7 +71,7 @@ def test_follow_up_cites_first_letter_date_and_agrees(genre, expected):
     "genre, expected", [("F", "Élue de la Gironde"), ("M", "Élu du Nord"), (None, "Élu(e) de l’Ain")]
 )
 def test_depute_letter_cites_written_question(genre, expected):
-    """The députés' letter greets Madame la Députée, cites question n° 6524 and its answer, asks a question."""
+    """The députés' letter greets Madame la Députée, cites question n° 6524 and its answer, asks one."""
     letter = letter_for("deputes", genre)
     text = render_text(letter)
     assert letter.body[0].text.startswith(f"{expected}, vous connaissez")
@@ -173,17 +173,20 @@ def test_only_employees_known():
         (
             "6AE",
             "F",
-            "Vous avez été récemment élue présidente de la Collectivité européenne d’Alsace, et nous vous en félicitons.",
+            "Vous avez été récemment élue présidente de la Collectivité européenne d’Alsace, et "
+            "nous vous en félicitons.",
         ),
         (
             "67",
             "M",
-            "Vous avez été récemment élu président de la Collectivité européenne d’Alsace, et nous vous en félicitons.",
+            "Vous avez été récemment élu président de la Collectivité européenne d’Alsace, et nous "
+            "vous en félicitons.",
         ),
         (
             "973",
             None,
-            "Vous avez été récemment élu(e) président(e) de l’Assemblée de Guyane, et nous vous en félicitons.",
+            "Vous avez été récemment élu(e) président(e) de l’Assemblée de Guyane, et nous vous en "
+            "félicitons.",
         ),
         (
             "976",

@@ -16,7 +16,8 @@ from .conftest import DATE, TEMPLATES, recipient
 
 SPECIAL = (
     '[objet]\nA & B < C > D "guillemets" \\*étoile\\* \\[crochet]\n[appel]\n{{ destinataire.appel }},\n'
-    '[corps]\n{{ destinataire.nom }} **gras** & {{ chiffres.note }}\n[formule]\nMerci <toujours> & "encore".\n'
+    "[corps]\n{{ destinataire.nom }} **gras** & {{ chiffres.note }}\n[formule]\nMerci <toujours> & "
+    '"encore".\n'
 )
 
 
