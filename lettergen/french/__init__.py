@@ -16,7 +16,7 @@ from lettergen.french.territories import (
     territories,
     territory,
 )
-from lettergen.french.typography import typographie
+from lettergen.french.typography import identifier, typographie
 
 __all__ = [
     "FONCTIONS",
@@ -30,6 +30,7 @@ __all__ = [
     "date_longue",
     "euros",
     "format_territories_table",
+    "identifier",
     "nombre",
     "normalize_departement",
     "office_forms",
