@@ -13,6 +13,7 @@ Reported: CPU ms per letter (render + zip to bytes), letters/s (wall), peak RSS.
 from __future__ import annotations
 
 import argparse
+import datetime
 import io
 import json
 import resource
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lettergen.letter import Letter, Paragraph, Run, Signatory  # noqa: E402
+from lettergen.letter import Letter, Paragraph, Role, Run, Signatory  # noqa: E402
 from lettergen.writers.docx import STYLE_NAMES, DocxWriter, docx_text  # noqa: E402
 
 LETTERHEAD = ROOT / "templates" / "papier_en_tete.docx"
@@ -137,6 +138,7 @@ def make_letter(i: int) -> Letter:
         ctx["lieu_date"],
         "",
         "",
+        datetime.date(2022, 7, i % 28 + 1),
     )
 
 
@@ -153,16 +155,16 @@ def build_docxtpl_template(path: Path) -> None:
     for child in list(body)[:-1]:  # keep the final sectPr
         body.remove(child)
 
-    def lines(style: str, texts) -> None:
+    def lines(style: Role, texts) -> None:
         paragraph = document.add_paragraph(style=STYLE_NAMES[style])
         for n, text in enumerate(texts):
             run = paragraph.add_run(text)
             if n < len(texts) - 1:
                 run.add_break()
 
-    lines("sender", SENDER)
+    lines(Role.EXPEDITEUR, SENDER)
     lines(
-        "address",
+        Role.ADRESSE,
         [
             "{{ ligne_dep }}",
             "{{ nom_complet }}",
@@ -171,20 +173,20 @@ def build_docxtpl_template(path: Path) -> None:
             "{{ cp_ville }}",
         ],
     )
-    lines("place_date", ["{{ lieu_date }}"])
-    objet = document.add_paragraph(style=STYLE_NAMES["objet"])
+    lines(Role.LIEU_DATE, ["{{ lieu_date }}"])
+    objet = document.add_paragraph(style=STYLE_NAMES[Role.OBJET])
     objet.add_run("Objet\u00a0:").bold = True
     objet.add_run(f" {OBJET}")
-    lines("appel", ["{{ appel }}"])
+    lines(Role.APPEL, ["{{ appel }}"])
     for runs in PARAGRAPHS:
-        paragraph = document.add_paragraph(style=STYLE_NAMES["body"])
+        paragraph = document.add_paragraph(style=STYLE_NAMES[Role.CORPS])
         for text, bold, italic in runs:
             run = paragraph.add_run(_jinja(text))
             run.bold, run.italic = bold or None, italic or None
-    lines("closing", [_jinja(CLOSING)])
+    lines(Role.FORMULE, [_jinja(CLOSING)])
     table = document.add_table(1, len(SIGNATORIES))
     for cell, signatory in zip(table.rows[0].cells, SIGNATORIES, strict=True):
-        cell.paragraphs[0].style = document.styles[STYLE_NAMES["signature"]]
+        cell.paragraphs[0].style = document.styles[STYLE_NAMES[Role.SIGNATAIRE]]
         for n, text in enumerate(signatory.lines):
             run = cell.paragraphs[0].add_run(text)
             if n < len(signatory.lines) - 1:
@@ -289,7 +291,7 @@ def main() -> None:
         child(args.child[0], int(args.child[1]), int(args.child[2]))
         return
     letter = make_letter(0)
-    text_bytes = sum(len("\n".join(b).encode()) for b in letter.blocks())
+    text_bytes = sum(len(b.text.encode()) for b in letter.blocks())
     print(
         f"lettre : {len(letter.body)} paragraphes, {text_bytes} octets de texte ; "
         f"docxtpl même texte : {check_equivalent()}"

@@ -231,7 +231,6 @@ def run_lettergen(folder: Path, recipients: Path, figures: Path, n: int) -> dict
 def docxtpl_context(recipient) -> dict[str, str]:
     """The per-recipient values, formatted with lettergen.french as the template's filters do."""
     from lettergen import french
-    from lettergen.template.render import address_institution
 
     territory = french.territory(recipient.departement)
     forms = french.office_forms(recipient.fonction, recipient.genre, territory, recipient.forme_titre)
@@ -241,7 +240,7 @@ def docxtpl_context(recipient) -> dict[str, str]:
         recipient.prenom,
         recipient.nom.upper(),
         forms,
-        address_institution(recipient.fonction, territory),
+        french.address_institution(recipient.fonction, territory),
         recipient.adresse,
         recipient.code_postal,
         recipient.ville,
@@ -282,13 +281,14 @@ def lettergen_blocks(recipient) -> list[str]:
     from lettergen.template.render import load_template, render_letter
 
     template = load_template("segur", TEMPLATES)
-    return ["\n".join(block) for block in render_letter(template, recipient, LETTER_DATE, FIGURES).blocks()]
+    return [block.text for block in render_letter(template, recipient, LETTER_DATE, FIGURES).blocks()]
 
 
 def build_docxtpl_template(path: Path, sample) -> None:
     """The Ségur letter of ``sample`` as a docxtpl template: its blocks, ``{{ … }}`` for its values."""
     import docx
 
+    from lettergen.letter import Role
     from lettergen.writers.docx import STYLE_NAMES
 
     context = docxtpl_context(sample)
@@ -299,7 +299,7 @@ def build_docxtpl_template(path: Path, sample) -> None:
     for child in list(body)[:-1]:  # keep the final sectPr
         body.remove(child)
     for text in lettergen_blocks(sample):
-        paragraph = document.add_paragraph(style=STYLE_NAMES["body"])
+        paragraph = document.add_paragraph(style=STYLE_NAMES[Role.CORPS])
         if text == address:
             paragraph.add_run("{{ adresse }}")
             continue

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
@@ -25,6 +27,7 @@ from typing import Any
 from lettergen import __version__
 from lettergen.errors import InvalidInput, LettergenError, LetterheadError, OutputError, Problem
 from lettergen.files import make_folder, output_error, write_atomically
+from lettergen.french import territory
 from lettergen.letter import Letter
 from lettergen.manifest import (
     Journal,
@@ -224,7 +227,7 @@ class _LetterMaker:
         try:
             letter = self.letter(recipient)
             data = self.writer.render(letter, self.letter_date)
-            name = f"{letter.file_stem or recipient.id}.docx"
+            name = f"{recipient_file_stem(recipient)}.docx"
             write_atomically(Path(target_dir) / name, data)
         except LettergenError as error:
             return error
@@ -488,3 +491,56 @@ def _remove_stale_temporaries(out_dir: Path) -> None:
             path.unlink(missing_ok=True)
     for path in out_dir.glob(".lettergen-docx-*"):
         shutil.rmtree(path, ignore_errors=True)
+
+
+# --- file names -------------------------------------------------------------------------
+
+MAX_STEM = 80
+_STEM_MAP = str.maketrans(
+    {
+        "œ": "oe",
+        "Œ": "OE",
+        "æ": "ae",
+        "Æ": "AE",
+        "ß": "ss",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "ı": "i",
+    }
+)
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def slug(text: str) -> str:
+    """ASCII, lowercase, ``[a-z0-9-]``: ``« Côtes-d'Armor »`` → ``cotes-d-armor``."""
+    text = unicodedata.normalize("NFKD", text.translate(_STEM_MAP))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode()).strip("-")
+
+
+def file_stem(recipient_id: str, departement_nom: str, nom: str) -> str:
+    """``<id>-<département>-<nom>``, ≤ 80 characters, safe on every OS: ``33-gironde-martin``.
+
+    The id is kept as it is when it is already safe (``[A-Za-z0-9_.-]``, as
+    the reader validates it), so every file name starts with the recipient's id.
+    """
+    ident = recipient_id if _SAFE_ID.match(recipient_id) else (slug(recipient_id) or "x")
+    ident = ident[:MAX_STEM]
+    parts = [ident]
+    room = MAX_STEM - len(ident)
+    for part in (slug(departement_nom), slug(nom)):
+        if part and room > 1:
+            part = part[: room - 1].strip("-")
+            if part:
+                parts.append(part)
+                room -= len(part) + 1
+    return "-".join(parts)
+
+
+def recipient_file_stem(recipient: Recipient) -> str:
+    """The file name of ``recipient``'s letters, without suffix: ``33-gironde-martin``."""
+    return file_stem(recipient.id, territory(recipient.departement).nom, recipient.nom)

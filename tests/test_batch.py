@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from lettergen.batch import Sources, Written, _LetterMaker, load_campaign
+from lettergen.batch import Sources, Written, _LetterMaker, file_stem, load_campaign, recipient_file_stem
 from lettergen.errors import InvalidInput, OutputError, Problem, TemplateError
 from lettergen.manifest import JOURNAL_NAME
+from lettergen.read.records import Recipient
 
 CODES = ["01", "13", "28", "33", "40", "49", "59", "64", "80", "974"]
 
@@ -232,3 +233,23 @@ def test_load_campaign_strict_raises_the_problems_with_the_warnings(campaign_dir
     ]
     assert caught.value.warnings == lenient.warnings
     assert any("« 80 »" in w.message for w in caught.value.warnings)
+
+
+def test_file_stem():
+    """File names: id first, ASCII lowercase slug, at most 80 characters, safe everywhere."""
+    assert file_stem("33", "Gironde", "MARTIN") == "33-gironde-martin"
+    assert file_stem("2A", "Corse-du-Sud", "Santoni") == "2A-corse-du-sud-santoni"
+    assert file_stem("973", "Guyane", "LÉON d'Œuvre") == "973-guyane-leon-d-oeuvre"
+    assert file_stem("01", "Ain", '../CON:*?<>|\\ "nul"') == "01-ain-con-nul"
+    assert file_stem("x", "Ain", "李") == "x-ain"
+    long = file_stem("75", "Paris", "A" * 200)
+    assert len(long) == 80 and long.startswith("75-paris-aaa")
+    assert file_stem("../etc", "Ain", "B") == "etc-ain-b"
+
+
+def test_recipient_file_stem():
+    """A recipient's letters are named from its id, département name and name."""
+    who = Recipient(
+        id="33", genre="F", prenom="Claire", nom="MARTIN", departement="33", fonction="president_cd"
+    )
+    assert recipient_file_stem(who) == "33-gironde-martin"

@@ -6,7 +6,7 @@ Plain functions and frozen dataclasses; every data table is inside this package
 
 from lettergen.french.agreement import accord, pluriel
 from lettergen.french.formats import date_longue, euros, nombre, pourcentage
-from lettergen.french.offices import FONCTIONS, Fonction, OfficeForms, office_forms
+from lettergen.french.offices import FONCTIONS, Fonction, OfficeForms, address_institution, office_forms
 from lettergen.french.postal import address_block, validate_address
 from lettergen.french.territories import (
     Institution,
@@ -16,7 +16,7 @@ from lettergen.french.territories import (
     territories,
     territory,
 )
-from lettergen.french.typography import typographie
+from lettergen.french.typography import identifier, typographie
 
 __all__ = [
     "FONCTIONS",
@@ -26,9 +26,11 @@ __all__ = [
     "Territory",
     "accord",
     "address_block",
+    "address_institution",
     "date_longue",
     "euros",
     "format_territories_table",
+    "identifier",
     "nombre",
     "normalize_departement",
     "office_forms",

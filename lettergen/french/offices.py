@@ -32,6 +32,7 @@ class Fonction:
     consideration: str  # "haute" or "très haute"
     complement: str = ""  # "territoire": the territory's institution; "prefet": "de la Gironde";
     # "ars": the regional health agency; "" none
+    institution: str = ""  # the address's institution line when it is the same for every holder
 
 
 FONCTIONS: Mapping[str, Fonction] = MappingProxyType(
@@ -46,8 +47,8 @@ FONCTIONS: Mapping[str, Fonction] = MappingProxyType(
                 "haute",
                 "territoire",
             ),
-            Fonction("depute", "député(e)", "député", True, "haute"),
-            Fonction("senateur", "sénateur ou sénatrice", "sénateur", True, "haute"),
+            Fonction("depute", "député(e)", "député", True, "haute", institution="Assemblée nationale"),
+            Fonction("senateur", "sénateur ou sénatrice", "sénateur", True, "haute", institution="Sénat"),
             Fonction("maire", "maire", "maire", True, "haute"),
             # "haute" for préfets is a default; some guides use "très haute" (conventions §1.2).
             Fonction("prefet", "préfet ou préfète", "préfet", False, "haute", "prefet"),
@@ -138,3 +139,21 @@ def office_forms(
         participe=accord("élu" if f.elu else "nommé", genre),
         titre_court=_capitalise(chef_agreed),
     )
+
+
+def address_institution(fonction: str, territory: Territory) -> str:
+    """The institution line of the address block of an office held in ``territory``.
+
+    Follows ``Fonction.complement``: the territory's institution for a president
+    (« Conseil départemental de la Gironde »), the prefecture for a préfet, the
+    regional health agency for a DG d'ARS; else the office's fixed
+    ``institution`` (« Assemblée nationale », « Sénat »), or none (maire, ministre).
+    """
+    f = FONCTIONS[fonction]
+    if f.complement == "territoire":
+        return territory.institution.nom
+    if f.complement == "prefet":
+        return f"Préfecture {territory.prefet_de}" if territory.prefet_de else ""
+    if f.complement == "ars":
+        return f"Agence régionale de santé {territory.region}"
+    return f.institution

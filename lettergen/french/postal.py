@@ -120,10 +120,16 @@ def address_block(
     """The address block, ≤ 6 lines of ≤ 38 characters, organisation first.
 
     >>> from lettergen.french import office_forms, territory
-    >>> address_block("F", "Marie", "DUPONT", office_forms("president_cd", "F", territory("33")),
+    >>> print("\\n".join(address_block("F", "Marie", "DUPONT",
+    ...     office_forms("president_cd", "F", territory("33")),
     ...     "Conseil départemental de la Gironde", ("Hôtel du Département",
-    ...     "1 esplanade Charles-de-Gaulle", "CS 71223"), "33074", "Bordeaux Cedex")
-    ('Conseil départemental de la Gironde', 'Madame Marie DUPONT, Présidente', 'Hôtel du Département', '1 ESPLANADE CHARLES DE GAULLE', 'CS 71223', '33074 BORDEAUX CEDEX')
+    ...     "1 esplanade Charles-de-Gaulle", "CS 71223"), "33074", "Bordeaux Cedex")))
+    Conseil départemental de la Gironde
+    Madame Marie DUPONT, Présidente
+    Hôtel du Département
+    1 ESPLANADE CHARLES DE GAULLE
+    CS 71223
+    33074 BORDEAUX CEDEX
     """
     org = _wrap(_clean(institution_nom)) if institution_nom.strip() else []
     person = _clean(" ".join(p for p in (_CIVILITE[genre], prenom, nom) if p.strip()))
@@ -142,13 +148,7 @@ def address_block(
     # Shorten in order until the block fits; each step loses the least information left:
     # the function's own line, then delivery-point lines, then the second organisation line.
     def assemble(org_lines, function_line, delivery_lines, street_lines):
-        name_lines = [person] if person else []
-        if function and person:
-            joined = f"{person}, {function}"
-            if len(joined) <= MAX_CHARS:
-                name_lines = [joined]
-            elif function_line:
-                name_lines = [person, function]
+        name_lines = _name_lines(person, function, function_line)
         return [*org_lines, *name_lines, *delivery_lines, *street_lines, *([town] if town else [])]
 
     for org_lines, function_line, delivery_lines in (
@@ -164,6 +164,17 @@ def address_block(
     # BP/CS code that La Poste sorts on. The town line always stays.
     street_kept = street[len(block) - MAX_LINES :]
     return tuple(assemble(org[:1], False, [], street_kept))
+
+
+def _name_lines(person: str, function: str, function_line: bool) -> list[str]:
+    """« Madame Marie DUPONT, Présidente » on one line, else on two if allowed, else the name."""
+    if function and person:
+        joined = f"{person}, {function}"
+        if len(joined) <= MAX_CHARS:
+            return [joined]
+        if function_line:
+            return [person, function]
+    return [person] if person else []
 
 
 def _town_line(code_postal: str, ville: str) -> str:

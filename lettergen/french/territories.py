@@ -127,10 +127,7 @@ def format_territories_table(codes: list[str] | None = None) -> str:
     ``codes`` are normalised first; None lists every territory. An unknown code raises
     KeyError (the CLI turns it into a message).
     """
-    if codes is None:
-        chosen = territories()
-    else:
-        chosen = tuple(territory(normalize_departement(c)) for c in codes)
+    chosen = territories() if codes is None else tuple(territory(normalize_departement(c)) for c in codes)
     rows = [_HEADERS] + [
         (
             t.code,
@@ -146,7 +143,7 @@ def format_territories_table(codes: list[str] | None = None) -> str:
         for t in chosen
     ]
     widths = [max(len(r[i]) for r in rows) for i in range(len(_HEADERS))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip() for r in rows]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     notes = sorted({t.institution.note for t in chosen if "NON VÉRIFIÉ" in t.institution.note})
     notes += [

@@ -14,6 +14,7 @@ any of the characters concerned returns at once.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 NNBSP = "\u202f"  # espace fine insécable
 NBSP = "\u00a0"  # espace insécable
@@ -121,3 +122,15 @@ def typographie(texte: str) -> str:
         out.append(token)
         out.append(part)
     return "".join(out)
+
+
+def identifier(texte: str) -> str:
+    """A name a template author can type, from a French heading (a figure column's header).
+
+    ASCII, lowercase, words joined by ``_``: ``Salariés non revalorisés`` →
+    ``salaries_non_revalorises`` (``chiffres.salaries_non_revalorises``).
+    Not a file name: those are ``lettergen.batch.slug``.
+    """
+    text = unicodedata.normalize("NFKD", str(texte))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")

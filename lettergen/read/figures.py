@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lettergen.errors import Problem
+from lettergen.french import identifier
 from lettergen.read.cells import CellError, check_departement
-from lettergen.read.tables import Table, TableError, header_key, open_table, slug
+from lettergen.read.tables import Table, TableError, header_key, open_table
 
 # Thousands separators users and spreadsheets write: space, no-break space, narrow no-break space, thin space.
 _GROUPING = re.compile(r"[ \u00a0\u202f\u2009\u2007']")
@@ -104,7 +105,7 @@ def figure_columns_of(table: Table, exclude: set[str]) -> tuple[list[tuple[int, 
         key = header_key(raw)
         if not key or key in exclude:
             continue
-        name = slug(raw)
+        name = identifier(raw)
         if not name or not (name[0].isalpha()):
             problems.append(
                 Problem(

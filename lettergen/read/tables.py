@@ -51,16 +51,6 @@ def header_key(name: str) -> str:
     return _HEADER_DROP.sub("", text).casefold()
 
 
-def slug(name: str) -> str:
-    """An identifier a template author can type.
-
-    ``Salariés non revalorisés`` → ``salaries_non_revalorises``.
-    """
-    text = unicodedata.normalize("NFKD", str(name))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-
-
 def clean(value: str) -> str:
     """A cell's text without the stray spaces around it."""
     return value.strip(_STRIP)

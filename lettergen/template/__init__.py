@@ -13,15 +13,21 @@ from lettergen.template.render import (
     TemplateProblems,
     VariantInfo,
     check_template,
-    file_stem,
     list_variants,
     load_template,
     render_letter,
     render_markup,
 )
-from lettergen.template.vocabulary import STANDARD_FIGURES, VARIABLES, build_context, load_campaign
+from lettergen.template.vocabulary import (
+    STANDARD_FIGURES,
+    VARIABLES,
+    CampaignSettings,
+    build_context,
+    load_campaign_settings,
+)
 
 __all__ = [
+    "CampaignSettings",
     "LetterTemplate",
     "STANDARD_FIGURES",
     "TemplateProblems",
@@ -30,9 +36,8 @@ __all__ = [
     "build_context",
     "check_template",
     "diff_letters",
-    "file_stem",
     "list_variants",
-    "load_campaign",
+    "load_campaign_settings",
     "load_template",
     "render_letter",
     "render_markup",

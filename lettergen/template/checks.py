@@ -9,6 +9,8 @@ suggestion of the closest valid name.
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,15 +50,13 @@ def display_name(filename: str | os.PathLike[str], templates_dir: Path) -> str:
 
 def description_of(source: str, ast: nodes.Template) -> str:
     """The variant's description: a leading ``{# description : … #}`` or ``{% set description = "…" %}``."""
-    import re
-
     match = re.match(r"\s*\{#-?\s*description\s*:\s*(.*?)\s*-?#\}", source, re.S | re.I)
     if match:
         return " ".join(match.group(1).split())
     for assign in ast.find_all(nodes.Assign):
-        if isinstance(assign.target, nodes.Name) and assign.target.name == "description":
-            if isinstance(assign.node, nodes.Const):
-                return " ".join(str(assign.node.value).split())
+        named = isinstance(assign.target, nodes.Name) and assign.target.name == "description"
+        if named and isinstance(assign.node, nodes.Const):
+            return " ".join(str(assign.node.value).split())
     return ""
 
 
@@ -101,14 +101,14 @@ def load_chain(
     chain = [parse_file(env, loader_name, templates_dir, display)]
     seen = {loader_name}
     while chain[-1].parent and not chain[-1].problems:
-        child = chain[-1]
-        if child.parent in seen:
+        child, parent = chain[-1], chain[-1].parent
+        if parent in seen:
             line = next((e.lineno for e in child.ast.find_all(nodes.Extends)), None)
-            child.problems.append(Problem(child.display, line, f"héritage circulaire : « {child.parent} »"))
+            child.problems.append(Problem(child.display, line, f"héritage circulaire : « {parent} »"))
             break
-        seen.add(child.parent)
+        seen.add(parent)
         try:
-            chain.append(parse_file(env, child.parent, templates_dir))
+            chain.append(parse_file(env, parent, templates_dir))
         except TemplateNotFound:
             line = next((e.lineno for e in child.ast.find_all(nodes.Extends)), None)
             names = env.loader.list_templates()
@@ -116,7 +116,7 @@ def load_chain(
                 Problem(
                     child.display,
                     line,
-                    f"le modèle parent « {child.parent} » est introuvable" + suggest(child.parent, names),
+                    f"le modèle parent « {parent} » est introuvable" + suggest(parent, names),
                 )
             )
             break
@@ -130,7 +130,7 @@ def _store_names(ast: nodes.Template) -> set[str]:
     return names
 
 
-def _attribute_path(node: nodes.Getattr) -> tuple[str, list[str]] | None:
+def _attribute_path(node: nodes.Getattr | nodes.Getitem) -> tuple[str, list[str]] | None:
     attrs: list[str] = []
     current: nodes.Node = node
     while isinstance(current, (nodes.Getattr, nodes.Getitem)):
@@ -146,7 +146,7 @@ def _attribute_path(node: nodes.Getattr) -> tuple[str, list[str]] | None:
     return None
 
 
-def static_problems(chain: list[SourceFile], env: Any, schema: dict[str, Any]) -> list[Problem]:
+def static_problems(chain: Sequence[SourceFile], env: Any, schema: dict[str, Any]) -> list[Problem]:
     """Every problem found without data: syntax, filters, tests, blocks, variables, attributes.
 
     ``schema`` maps each vocabulary variable to its known attributes
@@ -159,75 +159,102 @@ def static_problems(chain: list[SourceFile], env: Any, schema: dict[str, Any]) -
         return problems
     known_variables = set(schema) | set(env.globals)
     for index, item in enumerate(chain):
-        ast, shown = item.ast, item.display
-        for node in ast.find_all(nodes.Filter):
-            if node.name not in env.filters:
-                problems.append(
-                    Problem(
-                        shown,
-                        node.lineno,
-                        f"filtre inconnu « {node.name} »" + suggest(node.name, env.filters),
-                    )
-                )
-        for node in ast.find_all(nodes.Test):
-            if node.name not in env.tests:
-                problems.append(
-                    Problem(
-                        shown, node.lineno, f"test inconnu « {node.name} »" + suggest(node.name, env.tests)
-                    )
-                )
+        problems += _filter_and_test_problems(item, env)
         if item.parent and index + 1 < len(chain):
-            parent_blocks = {name for ancestor in chain[index + 1 :] for name in ancestor.blocks}
-            for name, line in item.top_blocks:
-                if name not in parent_blocks:
-                    problems.append(
-                        Problem(
-                            shown,
-                            line,
-                            f"le bloc « {name} » n'existe pas dans « {item.parent} »"
-                            + suggest(name, parent_blocks),
-                        )
-                    )
-        try:
-            undeclared = meta.find_undeclared_variables(ast) - known_variables
-        except TemplateSyntaxError:  # an unknown filter or test, reported above
-            undeclared = set()
-        for name in sorted(undeclared, key=lambda n: _first_line(ast, n)):
-            problems.append(
-                Problem(
-                    shown,
-                    _first_line(ast, name),
-                    f"variable inconnue « {name} »" + suggest(name, known_variables),
-                )
-            )
-        forbidden: dict[int, str] = {}
-        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-            name = (
-                node.attr
-                if isinstance(node, nodes.Getattr)
-                else (
-                    node.arg.value
-                    if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)
-                    else ""
-                )
-            )
-            if name.startswith("_"):
-                forbidden[node.lineno] = name  # pre-order walk: the innermost (first written) wins
-        for line, name in forbidden.items():
-            problems.append(Problem(shown, line, f"accès interdit dans un modèle : attribut « {name} »"))
-        local = _store_names(ast)
-        for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
-            path = _attribute_path(node)
-            if path is None or path[0] in local or path[0] not in schema:
-                continue
-            message = _check_path(path[0], path[1], schema[path[0]])
-            if message:
-                problems.append(Problem(shown, node.lineno, message))
+            problems += _block_problems(item, chain[index + 1 :])
+        problems += _variable_problems(item, known_variables)
+        problems += _forbidden_attributes(item)
+        problems += _attribute_problems(item, schema)
     unique: list[Problem] = []
     for problem in problems:
         if problem not in unique:
             unique.append(problem)
     return sorted(unique, key=lambda p: (p.file or "", p.line or 0))
+
+
+def _filter_and_test_problems(item: SourceFile, env: Any) -> list[Problem]:
+    problems = [
+        Problem(
+            item.display, node.lineno, f"filtre inconnu « {node.name} »" + suggest(node.name, env.filters)
+        )
+        for node in item.ast.find_all(nodes.Filter)
+        if node.name not in env.filters
+    ]
+    problems += [
+        Problem(item.display, node.lineno, f"test inconnu « {node.name} »" + suggest(node.name, env.tests))
+        for node in item.ast.find_all(nodes.Test)
+        if node.name not in env.tests
+    ]
+    return problems
+
+
+def _block_problems(item: SourceFile, ancestors: Sequence[SourceFile]) -> list[Problem]:
+    """Blocks a child overrides that none of its ancestors has (Jinja would ignore them)."""
+    parent_blocks = {name for ancestor in ancestors for name in ancestor.blocks}
+    return [
+        Problem(
+            item.display,
+            line,
+            f"le bloc « {name} » n'existe pas dans « {item.parent} »" + suggest(name, parent_blocks),
+        )
+        for name, line in item.top_blocks
+        if name not in parent_blocks
+    ]
+
+
+def _variable_problems(item: SourceFile, known_variables: set[str]) -> list[Problem]:
+    ast = item.ast
+    try:
+        undeclared = meta.find_undeclared_variables(ast) - known_variables
+    except TemplateSyntaxError:  # an unknown filter or test, reported above
+        undeclared = set()
+    return [
+        Problem(
+            item.display,
+            _first_line(ast, name),
+            f"variable inconnue « {name} »" + suggest(name, known_variables),
+        )
+        for name in sorted(undeclared, key=lambda n: _first_line(ast, n))
+    ]
+
+
+def _attribute_nodes(ast: nodes.Template) -> Iterator[nodes.Getattr | nodes.Getitem]:
+    """Every ``x.y`` and ``x[…]`` of the template, in pre-order."""
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        assert isinstance(node, (nodes.Getattr, nodes.Getitem))
+        yield node
+
+
+def _forbidden_attributes(item: SourceFile) -> list[Problem]:
+    """``x._y`` and ``x["_y"]``: one problem per line, naming the first such attribute written."""
+    forbidden: dict[int, str] = {}
+    for node in _attribute_nodes(item.ast):
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            name = node.arg.value
+        else:
+            name = ""
+        if name.startswith("_"):
+            forbidden[node.lineno] = name  # pre-order walk: the innermost (first written) wins
+    return [
+        Problem(item.display, line, f"accès interdit dans un modèle : attribut « {name} »")
+        for line, name in forbidden.items()
+    ]
+
+
+def _attribute_problems(item: SourceFile, schema: dict[str, Any]) -> list[Problem]:
+    """Unknown attributes of the vocabulary's variables (``destinataire.nomm``, ``chiffres.x``)."""
+    local = _store_names(item.ast)
+    problems = []
+    for node in _attribute_nodes(item.ast):
+        path = _attribute_path(node)
+        if path is None or path[0] in local or path[0] not in schema:
+            continue
+        message = _check_path(path[0], path[1], schema[path[0]])
+        if message:
+            problems.append(Problem(item.display, node.lineno, message))
+    return problems
 
 
 def _first_line(ast: nodes.Template, name: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterable
 
 CONTEXT_WORDS = 6
 #: Two changes separated by fewer shared words than this are shown as one change.
@@ -20,7 +21,7 @@ def _context(words: list[str], start: int, end: int) -> str:
     return chunk
 
 
-def _merged_changes(opcodes) -> list[tuple[int, int, int, int]]:
+def _merged_changes(opcodes: Iterable[tuple[str, int, int, int, int]]) -> list[tuple[int, int, int, int]]:
     """Changed spans; spans split only by a few shared words (« du », « de la ») are joined."""
     changes: list[list[int]] = []
     for tag, i1, i2, j1, j2 in opcodes:
@@ -30,7 +31,7 @@ def _merged_changes(opcodes) -> list[tuple[int, int, int, int]]:
             changes[-1][1], changes[-1][3] = i2, j2
         else:
             changes.append([i1, i2, j1, j2])
-    return [tuple(c) for c in changes]
+    return [(i1, i2, j1, j2) for i1, i2, j1, j2 in changes]
 
 
 def diff_letters(text_a: str, text_b: str, context: int = CONTEXT_WORDS) -> str:
@@ -46,7 +47,8 @@ def diff_letters(text_a: str, text_b: str, context: int = CONTEXT_WORDS) -> str:
     there are none); ``-`` lines hold the words of the first letter that the
     second drops, ``+`` lines the words it adds. Changes separated by fewer
     than :data:`MERGE_GAP` shared words are shown as one, so that a rewritten
-    sentence reads as a whole. Line breaks and spacing are ignored: only words count. Two identical letters give ``""``.
+    sentence reads as a whole. Line breaks and spacing are ignored: only words
+    count. Two identical letters give ``""``.
     """
     a, b = _words(text_a), _words(text_b)
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)

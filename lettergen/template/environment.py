@@ -20,20 +20,26 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import operator
+from collections.abc import Iterable
+from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, pass_context
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import missing
 
+from lettergen import french
 from lettergen.letter import escape_markup
-from lettergen.template import french_api as french
+from lettergen.template.messages import suggest
 
 MAX_RANGE = 1000
 _MISSING = object()
 MAX_SEQUENCE = 100_000
 MAX_INTEGER_DIGITS = 30
+#: Compiled templates an environment keeps: a template and its parents, with room to spare.
+TEMPLATE_CACHE_SIZE = 64
 
 
 class UnknownValue(ValueError):
@@ -69,7 +75,10 @@ def f_nombre(value: Any) -> str:
 
 
 def f_euros(value: Any, abrege: bool = False) -> str:
-    """``{{ 183 | euros }}`` → ``183 €`` ; ``{{ 4000000000 | euros(abrege=true) }}`` → ``4 milliards d'euros``."""
+    """``{{ 183 | euros }}`` → ``183 €``.
+
+    ``{{ 4000000000 | euros(abrege=true) }}`` → ``4 milliards d'euros``.
+    """
     value = _known(value, "euros")
     return french.euros(value, abrege=True) if abrege else french.euros(value)
 
@@ -134,23 +143,37 @@ _OBJECT_NAMES = {
 }
 
 
+def attribute_names(value_or_type: Any) -> tuple[str, ...]:
+    """Public attribute names of a vocabulary object (dataclass, namedtuple or plain object)."""
+    if is_dataclass(value_or_type):
+        kind = value_or_type if isinstance(value_or_type, type) else type(value_or_type)
+        properties = [
+            n for n in dir(kind) if not n.startswith("_") and isinstance(getattr(kind, n), property)
+        ]
+        return tuple(f.name for f in fields(value_or_type)) + tuple(properties)
+    names = getattr(value_or_type, "_fields", None)
+    if names:
+        return tuple(names)
+    return tuple(n for n in dir(value_or_type) if not n.startswith("_"))
+
+
 class FrenchUndefined(StrictUndefined):
-    """:class:`StrictUndefined` whose error says, in French, what is unknown and what was meant."""
+    """:class:`StrictUndefined` whose error says, in French, what is unknown and what was meant.
+
+    ``variables`` are the names suggested for an unknown variable; each
+    environment gets its subclass that knows them (see :func:`make_environment`).
+    """
 
     __slots__ = ()
+    variables: tuple[str, ...] = ()
 
     @property
     def _undefined_message(self) -> str:
-        from jinja2.utils import missing
-
-        from lettergen.template.messages import suggest
-        from lettergen.template.vocabulary import VARIABLES, attribute_names
-
         if self._undefined_hint:
             return self._undefined_hint
         name = str(self._undefined_name)
         if self._undefined_obj is missing:
-            return f"variable inconnue « {name} »" + suggest(name, VARIABLES)
+            return f"variable inconnue « {name} »" + suggest(name, self.variables)
         obj = self._undefined_obj
         if isinstance(obj, dict):
             candidates = [str(k) for k in obj]
@@ -184,40 +207,41 @@ def _size(value: Any) -> int | None:
         return None
 
 
-#: Types whose instance attributes (``vars(obj)``) a template may read without the
-#: sandbox's generic checks: the vocabulary's plain data objects. Registered by
-#: :mod:`lettergen.template.vocabulary` (see :meth:`LetterEnvironment.getattr`).
-PLAIN_OBJECT_TYPES: set[type] = set()
-
 #: Values returned by the fast path: data, never callables.
 _PLAIN_VALUE_TYPES = frozenset({str, int, float, bool, type(None), tuple, _dt.date})
 
 
 class LetterEnvironment(ImmutableSandboxedEnvironment):
-    """The sandbox every template is compiled in."""
+    """The sandbox every template is compiled in.
+
+    ``plain_types`` are the vocabulary's plain data objects, whose instance
+    attributes a template reads on a fast path (see :meth:`getattr`).
+    """
 
     intercepted_binops = frozenset(["**", "*"])
+    plain_types: frozenset[type] = frozenset()
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``obj.attribute`` from a template, with a fast path for the vocabulary's data objects.
 
-        For an instance of :data:`PLAIN_OBJECT_TYPES` and a public name found in its
+        For an instance of one of :attr:`plain_types` and a public name found in its
         instance ``__dict__`` whose value is plain data (or another such object), the
         value is what ``getattr`` gives and what the sandbox would allow (no ``_`` name,
         not a callable, not a mutable builtin's method): it is returned at once.
         Everything else (properties, methods, unknown names…) goes through the sandbox.
         """
-        if type(obj) in PLAIN_OBJECT_TYPES and attribute[:1] != "_":
+        plain = self.plain_types
+        if type(obj) in plain and attribute[:1] != "_":
             value = obj.__dict__.get(attribute, _MISSING)
-            if type(value) in _PLAIN_VALUE_TYPES or type(value) in PLAIN_OBJECT_TYPES:
+            if type(value) in _PLAIN_VALUE_TYPES or type(value) in plain:
                 return value
         return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "**":
-            if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
-                if right * math.log10(abs(left)) > MAX_INTEGER_DIGITS:
-                    raise SecurityError("nombre trop grand (opérateur **)")
+            powers = isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0
+            if powers and right * math.log10(abs(left)) > MAX_INTEGER_DIGITS:
+                raise SecurityError("nombre trop grand (opérateur **)")
             return operator.pow(left, right)
         if operator_name == "*":
             for seq, times in ((left, right), (right, left)):
@@ -228,31 +252,36 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator_name, left, right)
 
 
-_ENVIRONMENTS: dict[tuple[str, ...], LetterEnvironment] = {}
+def make_environment(
+    search_path: Iterable[str | Path] | str | Path,
+    plain_types: Iterable[type] = (),
+    variables: Iterable[str] = (),
+) -> LetterEnvironment:
+    """Return a new sandboxed environment that loads templates from ``search_path``.
 
-
-def make_environment(search_path: tuple[Path, ...] | list[Path] | Path) -> LetterEnvironment:
-    """Return the (cached) sandboxed environment that loads templates from ``search_path``."""
+    ``plain_types`` take the fast attribute path (:meth:`LetterEnvironment.getattr`);
+    ``variables`` are suggested when a template names an unknown variable. Each
+    call reads the templates afresh: the environment belongs to the template loaded with it.
+    """
     if isinstance(search_path, (str, Path)):
-        search_path = (Path(search_path),)
-    key = tuple(str(Path(p).resolve()) for p in search_path)
-    env = _ENVIRONMENTS.get(key)
-    if env is None:
-        env = LetterEnvironment(
-            loader=FileSystemLoader(list(key), encoding="utf-8"),
-            undefined=FrenchUndefined,
-            finalize=finalize,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            autoescape=False,
-            auto_reload=False,
-            cache_size=-1,
-        )
-        for name in ("cycler", "joiner", "lipsum", "range"):
-            env.globals.pop(name, None)
-        env.globals["range"] = limited_range
-        env.filters.update(FILTERS)
-        env.tests.update(TESTS)
-        _ENVIRONMENTS[key] = env
+        search_path = (search_path,)
+    folders = [str(Path(p).resolve()) for p in search_path]
+    undefined = type("FrenchUndefined", (FrenchUndefined,), {"__slots__": (), "variables": tuple(variables)})
+    env = LetterEnvironment(
+        loader=FileSystemLoader(folders, encoding="utf-8"),
+        undefined=undefined,
+        finalize=finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+        auto_reload=False,
+        cache_size=TEMPLATE_CACHE_SIZE,
+    )
+    env.plain_types = frozenset(plain_types)
+    for name in ("cycler", "joiner", "lipsum", "range"):
+        env.globals.pop(name, None)
+    env.globals["range"] = limited_range
+    env.filters.update(FILTERS)
+    env.tests.update(TESTS)
     return env

@@ -12,8 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from jinja2 import Template, TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedError
 
 from lettergen.errors import InvalidInput, Problem, TemplateError
+from lettergen.french import address_block, address_institution, date_longue, typographie
 from lettergen.letter import (
     Letter,
     MarkupError,
@@ -34,38 +34,115 @@ from lettergen.letter import (
     text_of,
 )
 from lettergen.read.records import ReadResult, Recipient
-from lettergen.template import french_api as french
 from lettergen.template.checks import SourceFile, display_name, load_chain, parse_file, static_problems
-from lettergen.template.environment import UnknownValue, make_environment
+from lettergen.template.environment import LetterEnvironment, UnknownValue, make_environment
 from lettergen.template.messages import security_message, suggest, syntax_message, template_line
 from lettergen.template.vocabulary import (
-    Campaign,
+    PLAIN_TYPES,
+    VARIABLES,
+    CampaignSettings,
     build_context,
     cached_office_forms,
     cached_territory,
-    load_campaign,
+    load_campaign_settings,
     vocabulary_schema,
 )
 
 TEMPLATE_SUFFIX = ".j2"
-MAX_STEM = 80
 
 
 class TemplateProblems(InvalidInput, TemplateError):
     """A :class:`TemplateError` that carries every problem found in one pass."""
 
 
-@dataclass
+#: Entries each dict of a :class:`TypesetCache` holds before it is emptied.
+CACHE_LIMIT = 4096
+
+
+@dataclass(eq=False)
+class TypesetCache:
+    """The typeset texts of one template's letters, reused from letter to letter.
+
+    Most of a letter is the same for every recipient, and the rest repeats per
+    territory and office: each paragraph, one-paragraph section and signatories
+    section is read (emphasis) and typeset once, then reused. Each dict is emptied
+    when it reaches ``limit`` entries so that memory stays flat however many
+    letters are rendered.
+    """
+
+    limit: int = CACHE_LIMIT
+    paragraphs: dict[str, Paragraph] = field(default_factory=dict)
+    texts: dict[tuple[str, ...], str] = field(default_factory=dict)
+    signatories: dict[tuple[tuple[str, ...], ...], tuple[Signatory, ...]] = field(default_factory=dict)
+    place_dates: dict[tuple[str, _dt.date], str] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        for cache in (self.paragraphs, self.texts, self.signatories, self.place_dates):
+            cache.clear()
+
+    def _remember(self, cache: dict[Any, Any], key: Any, value: Any) -> Any:
+        if len(cache) >= self.limit:
+            cache.clear()
+        cache[key] = value
+        return value
+
+    def body(self, section: list[list[str]]) -> tuple[Paragraph, ...]:
+        """``paragraphs_of(section)``, each paragraph through ``typographie``."""
+        result = []
+        for lines in section:
+            text = " ".join(lines)
+            paragraph = self.paragraphs.get(text)
+            if paragraph is None:
+                paragraph = self._remember(self.paragraphs, text, _typo_paragraph(parse_emphasis(text)))
+            result.append(paragraph)
+        return tuple(result)
+
+    def text(self, section: list[list[str]]) -> str:
+        """``typographie(text_of(section))``."""
+        key = tuple(" ".join(lines) for lines in section)
+        text = self.texts.get(key)
+        if text is None:
+            text = self._remember(self.texts, key, _typo(text_of(section)))
+        return text
+
+    def signatories_of(self, section: list[list[str]]) -> tuple[Signatory, ...]:
+        """``parse_signatories(section)``, every part through ``typographie``."""
+        key = tuple(tuple(lines) for lines in section)
+        signatories = self.signatories.get(key)
+        if signatories is None:
+            typeset = tuple(
+                Signatory(_typo(s.nom), _typo(s.fonction), _typo(s.organisation))
+                for s in parse_signatories(section)
+            )
+            signatories = self._remember(self.signatories, key, typeset)
+        return signatories
+
+    def place_date(self, lieu: str, letter_date: _dt.date) -> str:
+        """« Paris, le 1er juillet 2021 », typeset."""
+        text = self.place_dates.get((lieu, letter_date))
+        if text is None:
+            written = date_longue(letter_date)
+            text = _typo(f"{lieu}, le {written}" if lieu else written)
+            self._remember(self.place_dates, (lieu, letter_date), text)
+        return text
+
+
+@dataclass(frozen=True, eq=False)
 class LetterTemplate:
-    """A compiled template, its parents and the campaign it speaks for."""
+    """A compiled template, its parents and the campaign settings it speaks for.
+
+    It owns its Jinja environment (which read its files when it was loaded: load
+    the template again to see an edit) and the cache of its typeset texts.
+    """
 
     name: str
     file: str  # as the user types it: "templates/relance.j2"
     templates_dir: Path
     jinja: Template
-    campaign: Campaign
-    chain: list[SourceFile]
-    env: Any = field(repr=False, default=None)
+    settings: CampaignSettings
+    chain: tuple[SourceFile, ...]
+    env: LetterEnvironment = field(repr=False)
+    caches: TypesetCache = field(default_factory=TypesetCache, repr=False)
 
     @property
     def displays(self) -> dict[str, str]:
@@ -116,6 +193,8 @@ def load_template(
 ) -> LetterTemplate:
     """Find, parse, check and compile a template (a name like ``relance`` or a path).
 
+    Every call reads the files again: a template edited on disk is rendered from
+    its new source by the template this returns.
     Raises :class:`TemplateError` (every problem in ``.problems``) for a
     missing file, a syntax error, an unknown filter, test, variable or
     attribute, or a block that the parent template does not have.
@@ -124,34 +203,39 @@ def load_template(
     templates_dir = Path(templates_dir)
     path, typed = _resolve(name_or_path, templates_dir)
     if not path.is_file():
-        names = available_templates(templates_dir)
-        wanted = Path(os.fspath(name_or_path)).stem
-        raise TemplateError(
-            f"modèle « {os.fspath(name_or_path)} » introuvable"
-            + suggest(wanted, names)
-            + (" ; modèles disponibles : " + ", ".join(names) if names else ""),
-        )
-    campaign = load_campaign(templates_dir)
-    parent_dir = path.resolve().parent
-    if parent_dir == templates_dir.resolve():
-        search = (templates_dir,)
-    else:
-        search = (parent_dir, templates_dir)
-    env = make_environment(search)
+        raise _not_found(os.fspath(name_or_path), templates_dir)
+    settings = load_campaign_settings(templates_dir)
+    env = make_environment(_search_path(path, templates_dir), PLAIN_TYPES, VARIABLES)
     display = typed if typed is not None else display_name(path, templates_dir)
     try:
         chain = load_chain(env, path.name, templates_dir, display)
     except TemplateNotFound:  # pragma: no cover - path checked above
         raise TemplateError("modèle introuvable", display) from None
-    problems = static_problems(chain, env, vocabulary_schema(campaign))
+    problems = static_problems(chain, env, vocabulary_schema(settings))
     if problems:
         raise TemplateProblems(problems)
     try:
-        jinja = env.get_template(path.name)
+        # The parents are compiled now too, from the sources just checked.
+        compiled = [env.get_template(item.loader_name) for item in chain]
     except TemplateSyntaxError as error:
         shown = _display_for(error.filename, chain, templates_dir)
         raise TemplateError(_compile_message(error), shown, error.lineno) from None
-    return LetterTemplate(path.stem, display, templates_dir, jinja, campaign, chain, env)
+    return LetterTemplate(path.stem, display, templates_dir, compiled[0], settings, tuple(chain), env)
+
+
+def _not_found(typed: str, templates_dir: Path) -> TemplateError:
+    names = available_templates(templates_dir)
+    return TemplateError(
+        f"modèle « {typed} » introuvable"
+        + suggest(Path(typed).stem, names)
+        + (" ; modèles disponibles : " + ", ".join(names) if names else ""),
+    )
+
+
+def _search_path(path: Path, templates_dir: Path) -> tuple[Path, ...]:
+    """A template outside the templates folder finds its parents beside it, then in the folder."""
+    parent_dir = path.resolve().parent
+    return (templates_dir,) if parent_dir == templates_dir.resolve() else (parent_dir, templates_dir)
 
 
 def _compile_message(error: TemplateSyntaxError) -> str:
@@ -163,7 +247,7 @@ def _compile_message(error: TemplateSyntaxError) -> str:
     return syntax_message(error.message or "")
 
 
-def _display_for(filename: str | None, chain: list[SourceFile], templates_dir: Path) -> str | None:
+def _display_for(filename: str | None, chain: Sequence[SourceFile], templates_dir: Path) -> str | None:
     if not filename:
         return chain[0].display if chain else None
     normal = os.path.normpath(filename)
@@ -180,7 +264,7 @@ def render_markup(
     template: LetterTemplate, recipient: Recipient, letter_date: _dt.date, figure_names: Iterable[str] = ()
 ) -> str:
     """The letter markup the template produces for ``recipient`` (before parsing)."""
-    context = build_context(recipient, template.campaign, letter_date, figure_names)
+    context = build_context(recipient, template.settings, letter_date, figure_names)
     try:
         return template.jinja.render(context)
     except TemplateError:
@@ -226,138 +310,11 @@ def _markup_error(template: LetterTemplate, markup: str, error: MarkupError) -> 
 
 
 def _typo(text: str) -> str:
-    return french.typographie(text) if text else text
+    return typographie(text) if text else text
 
 
 def _typo_paragraph(paragraph: Paragraph) -> Paragraph:
     return Paragraph(tuple(Run(_typo(run.text), run.bold, run.italic) for run in paragraph.runs))
-
-
-# Most of a letter is the same for every recipient, and the rest repeats per territory
-# and office: each paragraph, one-paragraph section and signatories section is read
-# (emphasis) and typeset once, then reused. Results depend only on the text, so the
-# caches are shared by every template; each is emptied when it reaches _CACHE_LIMIT
-# entries so that memory stays flat however many letters are rendered.
-_CACHE_LIMIT = 4096
-_paragraphs: dict[str, Paragraph] = {}
-_texts: dict[tuple[str, ...], str] = {}
-_signatories: dict[tuple[tuple[str, ...], ...], tuple[Signatory, ...]] = {}
-_place_dates: dict[tuple[str, _dt.date], str] = {}
-
-
-def _remember(cache: dict, key: Any, value: Any) -> Any:
-    if len(cache) >= _CACHE_LIMIT:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
-def _body(section: list[list[str]]) -> tuple[Paragraph, ...]:
-    """``paragraphs_of(section)``, each paragraph through ``typographie``."""
-    result = []
-    for lines in section:
-        text = " ".join(lines)
-        paragraph = _paragraphs.get(text)
-        if paragraph is None:
-            paragraph = _remember(_paragraphs, text, _typo_paragraph(parse_emphasis(text)))
-        result.append(paragraph)
-    return tuple(result)
-
-
-def _section_text(section: list[list[str]]) -> str:
-    """``typographie(text_of(section))``."""
-    key = tuple(" ".join(lines) for lines in section)
-    text = _texts.get(key)
-    if text is None:
-        text = _remember(_texts, key, _typo(text_of(section)))
-    return text
-
-
-def _signatories_of(section: list[list[str]]) -> tuple[Signatory, ...]:
-    key = tuple(tuple(lines) for lines in section)
-    signatories = _signatories.get(key)
-    if signatories is None:
-        signatories = _remember(
-            _signatories,
-            key,
-            tuple(
-                Signatory(_typo(s.nom), _typo(s.fonction), _typo(s.organisation))
-                for s in parse_signatories(section)
-            ),
-        )
-    return signatories
-
-
-def _place_date(lieu: str, letter_date: _dt.date) -> str:
-    text = _place_dates.get((lieu, letter_date))
-    if text is None:
-        place_date = (
-            f"{lieu}, le {french.date_longue(letter_date)}" if lieu else french.date_longue(letter_date)
-        )
-        text = _remember(_place_dates, (lieu, letter_date), _typo(place_date))
-    return text
-
-
-_STEM_MAP = str.maketrans(
-    {
-        "œ": "oe",
-        "Œ": "OE",
-        "æ": "ae",
-        "Æ": "AE",
-        "ß": "ss",
-        "ø": "o",
-        "Ø": "O",
-        "đ": "d",
-        "Đ": "D",
-        "ł": "l",
-        "Ł": "L",
-        "ı": "i",
-    }
-)
-
-
-def slug(text: str) -> str:
-    """ASCII, lowercase, ``[a-z0-9-]``: ``« Côtes-d'Armor »`` → ``cotes-d-armor``."""
-    text = unicodedata.normalize("NFKD", text.translate(_STEM_MAP))
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    return re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode()).strip("-")
-
-
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-
-
-def file_stem(recipient_id: str, departement_nom: str, nom: str) -> str:
-    """``<id>-<département>-<nom>``, ≤ 80 characters, safe on every OS: ``33-gironde-martin``.
-
-    The id is kept as it is when it is already safe (``[A-Za-z0-9_.-]``, as
-    the reader validates it), so every file name starts with the recipient's id.
-    """
-    ident = recipient_id if _SAFE_ID.match(recipient_id) else (slug(recipient_id) or "x")
-    ident = ident[:MAX_STEM]
-    parts = [ident]
-    room = MAX_STEM - len(ident)
-    for part in (slug(departement_nom), slug(nom)):
-        if part and room > 1:
-            part = part[: room - 1].strip("-")
-            if part:
-                parts.append(part)
-                room -= len(part) + 1
-    return "-".join(parts)
-
-
-def address_institution(fonction: str, territory: Any) -> str:
-    """The organisation line of the address block for an office."""
-    if fonction == "depute":
-        return "Assemblée nationale"
-    if fonction == "senateur":
-        return "Sénat"
-    if fonction == "prefet":
-        return f"Préfecture {territory.prefet_de}" if territory.prefet_de else ""
-    if fonction == "dg_ars":
-        return f"Agence régionale de santé {territory.region}"
-    if fonction in ("maire", "ministre"):
-        return ""
-    return territory.institution.nom
 
 
 def render_letter(
@@ -377,8 +334,8 @@ def render_letter(
     forms = cached_office_forms(
         recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre
     )
-    campaign = template.campaign
-    address = french.address_block(
+    settings, caches = template.settings, template.caches
+    address = address_block(
         recipient.genre,
         recipient.prenom,
         recipient.nom.upper(),
@@ -390,22 +347,18 @@ def render_letter(
     )
     return Letter(
         recipient_id=recipient.id,
-        objet=_section_text(sections["objet"]),
-        appel=_section_text(sections["appel"]),
-        body=_body(sections["corps"]),
-        closing=_section_text(sections["formule"]),
-        signatories=_signatories_of(sections.get("signataires", [])),
-        sender=_sender(campaign),
+        objet=caches.text(sections["objet"]),
+        appel=caches.text(sections["appel"]),
+        body=caches.body(sections["corps"]),
+        closing=caches.text(sections["formule"]),
+        signatories=caches.signatories_of(sections.get("signataires", [])),
+        sender=settings.sender,  # already typeset by load_campaign_settings
         address=tuple(address),
-        place_date=_place_date(campaign.lieu, letter_date),
-        attachments=_section_text(sections.get("pj", [])),
-        copies=_section_text(sections.get("copie", [])),
-        file_stem=file_stem(recipient.id, territory.nom, recipient.nom),
+        place_date=caches.place_date(settings.lieu, letter_date),
+        attachments=caches.text(sections.get("pj", [])),
+        copies=caches.text(sections.get("copie", [])),
+        date=letter_date,
     )
-
-
-def _sender(campaign: Campaign) -> tuple[str, ...]:
-    return campaign.sender  # already typeset by load_campaign
 
 
 # --------------------------------------------------------------------------- checking
@@ -433,7 +386,7 @@ def check_template(
         recipients = list(read_result)
         figure_names = tuple(sorted({k for r in recipients for k in r.figures}))
     problems = static_problems(
-        template.chain, template.env, vocabulary_schema(template.campaign, figure_names)
+        template.chain, template.env, vocabulary_schema(template.settings, figure_names)
     )
     if problems or not render:
         return problems

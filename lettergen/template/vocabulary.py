@@ -11,15 +11,16 @@ from __future__ import annotations
 import datetime as _dt
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, is_dataclass
-from functools import cache, lru_cache
+from dataclasses import dataclass, fields
+from functools import lru_cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 from lettergen.errors import TemplateError
+from lettergen.french import Institution, OfficeForms, Territory, office_forms, territory, typographie
 from lettergen.read.records import Recipient
-from lettergen.template import french_api as french
+from lettergen.template.environment import attribute_names
 
 #: The figures of the Ségur letter: always present in ``chiffres`` (``None`` when unknown).
 STANDARD_FIGURES = ("etablissements", "salaries", "salaries_non_revalorises", "postes_vacants")
@@ -57,8 +58,11 @@ def schema_of(value: Any) -> dict[str, Any] | None:
 
 
 @dataclass(frozen=True)
-class Campaign:
-    """What ``templates/campagne.toml`` and the facts file say, once per run."""
+class CampaignSettings:
+    """What ``templates/campagne.toml`` and its facts file say: ``campagne``, ``faits``, ``lieu``, sender.
+
+    Not :class:`lettergen.batch.Campaign` (a checked campaign: template and recipients).
+    """
 
     campagne: Namespace
     faits: Namespace
@@ -92,36 +96,25 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise TemplateError(f"fichier TOML illisible : {message}", _display(path), line) from None
 
 
-@lru_cache(maxsize=32)
-def _load_campaign_cached(templates_dir: str, mtimes: tuple[float, ...]) -> Campaign:
-    folder = Path(templates_dir)
+def load_campaign_settings(templates_dir: str | Path) -> CampaignSettings:
+    """Read ``campagne.toml`` and its facts file (``faits = "…"``, default ``faits_segur.toml``).
+
+    Read afresh at each call (each :func:`~lettergen.template.render.load_template`),
+    so that an edit shows at once.
+    """
+    folder = Path(templates_dir).resolve()
     campaign_path = folder / CAMPAIGN_FILE
     data = _read_toml(campaign_path)
-    facts_name = str(data.get("faits", DEFAULT_FACTS_FILE))
-    facts_path = folder / facts_name
+    facts_path = folder / str(data.get("faits", DEFAULT_FACTS_FILE))
     facts = _read_toml(facts_path)
-    lieu = str(data.get("lieu", ""))
-    sender = tuple(french.typographie(str(line)) for line in data.get("expediteur", ()))
-    return Campaign(
+    return CampaignSettings(
         campagne=to_namespace(data),
         faits=to_namespace(facts),
-        lieu=lieu,
-        sender=sender,
+        lieu=str(data.get("lieu", "")),
+        sender=tuple(typographie(str(line)) for line in data.get("expediteur", ())),
         file=_display(campaign_path),
         facts_file=_display(facts_path),
     )
-
-
-def load_campaign(templates_dir: str | Path) -> Campaign:
-    """Read ``campagne.toml`` and its facts file (``faits = "…"``, default ``faits_segur.toml``)."""
-    folder = Path(templates_dir).resolve()
-    stamps = []
-    for name in (CAMPAIGN_FILE, DEFAULT_FACTS_FILE):
-        try:
-            stamps.append((folder / name).stat().st_mtime)
-        except OSError:
-            stamps.append(0.0)
-    return _load_campaign_cached(str(folder), tuple(stamps))
 
 
 @dataclass(frozen=True)
@@ -158,31 +151,24 @@ class Chiffres:
         return "chiffres"
 
 
-def _register_plain_types() -> None:
-    """Let the sandbox read these objects' data attributes on its fast path (see environment.py)."""
-    from lettergen.template.environment import PLAIN_OBJECT_TYPES
+#: The vocabulary's plain data objects: the sandbox reads their attributes on its fast path.
+PLAIN_TYPES = frozenset({Destinataire, Chiffres, Namespace, Territory, Institution})
 
-    PLAIN_OBJECT_TYPES.update({Destinataire, Chiffres, Namespace})
-    for name in ("Territory", "Institution"):
-        try:
-            PLAIN_OBJECT_TYPES.add(getattr(french, name))
-        except AttributeError:  # pragma: no cover - the french layer renamed them: slow path only
-            pass
+# 35 000 letters share about a hundred territories and a few hundred (office, gender,
+# territory) combinations: each is computed once per process.
+_COMBINATIONS = 4096
 
 
-_register_plain_types()
-
-
-@cache
-def cached_territory(code: str) -> Any:
+@lru_cache(maxsize=_COMBINATIONS)
+def cached_territory(code: str) -> Territory:
     """``french.territory`` once per code."""
-    return french.territory(code)
+    return territory(code)
 
 
-@cache
-def cached_office_forms(fonction: str, genre: str | None, code: str, forme_titre: str) -> Any:
+@lru_cache(maxsize=_COMBINATIONS)
+def cached_office_forms(fonction: str, genre: str | None, code: str, forme_titre: str) -> OfficeForms:
     """``french.office_forms`` once per (fonction, genre, département, forme du titre)."""
-    return french.office_forms(fonction, genre, cached_territory(code), forme_titre)
+    return office_forms(fonction, genre, cached_territory(code), forme_titre)
 
 
 _CIVILITE = {"F": "Madame", "M": "Monsieur"}
@@ -215,7 +201,7 @@ def make_destinataire(recipient: Recipient) -> Destinataire:
 
 
 def make_chiffres(figures: Mapping[str, int | None], figure_names: Iterable[str] = ()) -> Chiffres:
-    """The ``chiffres`` object: the standard figures and ``figure_names`` (``None`` if absent), and every column."""
+    """The ``chiffres`` object: every column, the standard figures, ``figure_names`` (``None`` if absent)."""
     values: dict[str, int | None] = dict.fromkeys(STANDARD_FIGURES)
     for name in figure_names:
         values[name] = None
@@ -224,7 +210,7 @@ def make_chiffres(figures: Mapping[str, int | None], figure_names: Iterable[str]
 
 
 def build_context(
-    recipient: Recipient, campaign: Campaign, letter_date: _dt.date, figure_names: Iterable[str] = ()
+    recipient: Recipient, settings: CampaignSettings, letter_date: _dt.date, figure_names: Iterable[str] = ()
 ) -> dict[str, Any]:
     """Return the variables a template sees for ``recipient``.
 
@@ -238,37 +224,25 @@ def build_context(
         "institution": territory.institution,
         "chiffres": make_chiffres(recipient.figures, figure_names),
         "date": letter_date,
-        "lieu": campaign.lieu,
-        "campagne": campaign.campagne,
-        "faits": campaign.faits,
+        "lieu": settings.lieu,
+        "campagne": settings.campagne,
+        "faits": settings.faits,
     }
 
 
-def attribute_names(value_or_type: Any) -> tuple[str, ...]:
-    """Public attribute names of a vocabulary object (dataclass, namedtuple or plain object)."""
-    if is_dataclass(value_or_type):
-        kind = value_or_type if isinstance(value_or_type, type) else type(value_or_type)
-        properties = [
-            n for n in dir(kind) if not n.startswith("_") and isinstance(getattr(kind, n), property)
-        ]
-        return tuple(f.name for f in fields(value_or_type)) + tuple(properties)
-    names = getattr(value_or_type, "_fields", None)
-    if names:
-        return tuple(names)
-    return tuple(n for n in dir(value_or_type) if not n.startswith("_"))
-
-
-def vocabulary_schema(campaign: Campaign, figure_names: Iterable[str] | None = None) -> dict[str, Any]:
+def vocabulary_schema(
+    settings: CampaignSettings, figure_names: Iterable[str] | None = None
+) -> dict[str, Any]:
     """The known attributes of each top-level variable, for static checks.
 
     A value of ``None`` means "any attribute" (not checked). ``chiffres`` is
     checked only when ``figure_names`` is given (``check_template``).
     """
     sample = cached_territory("33")
-    territory_attrs = {name: None for name in attribute_names(sample)}
-    institution_attrs = {name: None for name in attribute_names(sample.institution)}
+    territory_attrs: dict[str, Any] = dict.fromkeys(attribute_names(sample))
+    institution_attrs: dict[str, Any] = dict.fromkeys(attribute_names(sample.institution))
     territory_attrs["institution"] = institution_attrs
-    chiffres = None
+    chiffres: dict[str, Any] | None = None
     if figure_names is not None:
         chiffres = {name: None for name in (*STANDARD_FIGURES, *figure_names)}
     return {
@@ -278,6 +252,6 @@ def vocabulary_schema(campaign: Campaign, figure_names: Iterable[str] | None = N
         "chiffres": chiffres,
         "date": None,
         "lieu": None,
-        "campagne": schema_of(campaign.campagne),
-        "faits": schema_of(campaign.faits),
+        "campagne": schema_of(settings.campagne),
+        "faits": schema_of(settings.faits),
     }

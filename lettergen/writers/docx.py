@@ -5,8 +5,10 @@ header, footer, margins and the paragraph styles named in :data:`STYLE_NAMES`.
 :class:`DocxWriter` reads it once per run; each letter then costs one body
 assembled as text and two small parts deflated (see ``docs/architecture.md``).
 
-The body holds exactly ``Letter.blocks()``, one paragraph per block, the lines of
-a block separated by line breaks; :func:`docx_text` reads it back that way.
+The body holds exactly ``Letter.blocks()``, one paragraph per block in the style of
+its role (:data:`STYLE_NAMES`), the lines of a block separated by line breaks;
+several signatories sit side by side in table cells. :func:`docx_text` reads it
+back that way.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import BinaryIO
 
 import docx
@@ -26,41 +29,28 @@ from docx.table import Table
 
 from lettergen.errors import LetterheadError
 from lettergen.files import write_atomically
-from lettergen.letter import Letter
+from lettergen.letter import Letter, Role
 from lettergen.writers import docx_xml
 from lettergen.writers.zippackage import ZipPackage
 
-# Role → the paragraph style's name as the user sees it in Word.
-STYLE_NAMES = {
-    "sender": "LG Expéditeur",
-    "address": "LG Destinataire",
-    "place_date": "LG Lieu et date",
-    "objet": "LG Objet",
-    "appel": "LG Appel",
-    "body": "LG Corps",
-    "closing": "LG Formule",
-    "signature": "LG Signature",
-    "notes": "LG Mentions",
-}
+# Block role → the paragraph style's name as the user sees it in Word.
+STYLE_NAMES: Mapping[Role, str] = MappingProxyType(
+    {
+        Role.EXPEDITEUR: "LG Expéditeur",
+        Role.ADRESSE: "LG Destinataire",
+        Role.LIEU_DATE: "LG Lieu et date",
+        Role.OBJET: "LG Objet",
+        Role.APPEL: "LG Appel",
+        Role.CORPS: "LG Corps",
+        Role.FORMULE: "LG Formule",
+        Role.SIGNATAIRE: "LG Signature",
+        Role.PJ: "LG Mentions",
+        Role.COPIE: "LG Mentions",
+    }
+)
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
 FIXED_DATE = dt.date(1980, 1, 1)
-
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-_FRENCH_DATE = re.compile(r"(\d{1,2})(?:er)?\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})", re.IGNORECASE)
 
 
 class DocxWriter:
@@ -74,9 +64,8 @@ class DocxWriter:
     def __init__(self, letterhead_path: str | os.PathLike[str], *, level: int = 1):
         self.letterhead_path = Path(letterhead_path)
         document, members = _read_letterhead(self.letterhead_path)
-        self._styles = {
-            role: _style_id(document, name, self.letterhead_path) for role, name in STYLE_NAMES.items()
-        }
+        ids = {name: _style_id(document, name, self.letterhead_path) for name in STYLE_NAMES.values()}
+        self._styles = {role: ids[name] for role, name in STYLE_NAMES.items()}
         self._creator = document.core_properties.author or ""
         try:
             self._shell = docx_xml.split_document(members.pop(DOCUMENT_PART))
@@ -91,11 +80,11 @@ class DocxWriter:
     def render(self, letter: Letter, date: dt.date | None = None) -> bytes:
         """Return ``letter`` as DOCX bytes; the same letter always gives the same bytes.
 
-        ``date`` stamps the document properties; by default it is read from
-        ``letter.place_date`` (« …, le 1er juillet 2022 »), else a fixed date.
+        ``date`` stamps the document properties; by default it is ``letter.date``,
+        else a fixed date.
         """
         body = self._body(letter).xml(self._shell)
-        when = date or _date_in(letter.place_date) or FIXED_DATE
+        when = date or letter.date or FIXED_DATE
         core = docx_xml.core_xml(letter.objet, self._creator, f"{when.isoformat()}T00:00:00Z")
         return self._package.build(((CORE_PART, core.encode()), (DOCUMENT_PART, body.encode())))
 
@@ -106,29 +95,16 @@ class DocxWriter:
         return path
 
     def _body(self, letter: Letter) -> docx_xml.BodyBuilder:
-        """Lay the blocks of ``Letter.blocks()`` out, in the same order."""
+        """Lay ``letter.blocks()`` out in order: one paragraph per block, signatories side by side."""
         styles, builder = self._styles, docx_xml.BodyBuilder()
-        if letter.sender:
-            builder.lines(styles["sender"], letter.sender)
-        if letter.address:
-            builder.lines(styles["address"], letter.address)
-        if letter.place_date:
-            builder.lines(styles["place_date"], (letter.place_date,))
-        builder.runs(styles["objet"], (("Objet\u00a0:", True, False), (f" {letter.objet}", False, False)))
-        builder.lines(styles["appel"], (letter.appel,))
-        body_style = styles["body"]
-        for paragraph in letter.body:
-            builder.runs(body_style, ((r.text, r.bold, r.italic) for r in paragraph.runs))
-        builder.lines(styles["closing"], (letter.closing,))
-        blocks = [signatory.lines for signatory in letter.signatories]
-        if len(blocks) == 1:
-            builder.lines(styles["signature"], blocks[0])
-        elif blocks:
-            builder.columns(styles["signature"], blocks, self._shell.text_width)
-        if letter.attachments:
-            builder.lines(styles["notes"], (f"P.\u00a0J.\u00a0: {letter.attachments}",))
-        if letter.copies:
-            builder.lines(styles["notes"], (f"Copie à\u00a0: {letter.copies}",))
+        blocks = letter.blocks()
+        signatories = [block for block in blocks if block.role is Role.SIGNATAIRE]
+        for block in blocks:
+            if block.role is not Role.SIGNATAIRE or len(signatories) == 1:
+                builder.paragraph(styles[block.role], block.lines)
+            elif block is signatories[0]:  # the signatories are consecutive: one table
+                columns = [signatory.line_texts for signatory in signatories]
+                builder.columns(styles[Role.SIGNATAIRE], columns, self._shell.text_width)
         return builder
 
 
@@ -154,7 +130,7 @@ def _style_id(document: docx.document.Document, name: str, path: Path) -> str:
     except KeyError:
         raise LetterheadError(
             f"le style de paragraphe « {name} » manque dans le papier à en-tête "
-            f"(styles attendus : {', '.join(STYLE_NAMES.values())})",
+            f"(styles attendus : {', '.join(dict.fromkeys(STYLE_NAMES.values()))})",
             file=str(path),
         ) from None
     if style.type != WD_STYLE_TYPE.PARAGRAPH:
@@ -162,21 +138,9 @@ def _style_id(document: docx.document.Document, name: str, path: Path) -> str:
     return docx_xml.escape_plain(style.style_id)
 
 
-def _date_in(place_date: str) -> dt.date | None:
-    """Return the date written in « Paris, le 1er juillet 2022 », or None."""
-    match = _FRENCH_DATE.search(place_date)
-    if not match:
-        return None
-    day, month, year = match.groups()
-    try:
-        return dt.date(int(year), _MONTHS.index(month.lower()) + 1, int(day))
-    except ValueError:
-        return None
-
-
 def expected_paragraphs(letter: Letter) -> list[str]:
     """Return what :func:`docx_text` reads back from ``letter``'s DOCX: one string per block."""
-    return [docx_xml.clean_text("\n".join(lines)) for lines in letter.blocks()]
+    return [docx_xml.clean_text(block.text) for block in letter.blocks()]
 
 
 def docx_text(source: str | os.PathLike[str] | bytes | BinaryIO) -> list[str]:

@@ -23,9 +23,12 @@ _MARKER = "LETTERGEN-BODY-6f1c"
 # Characters XML 1.0 forbids (C0 controls but tab/LF/CR, surrogates, U+FFFE/U+FFFF).
 _ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BREAKS = re.compile("\r\n?|\n|\t")
+# Any character escape_text changes: the illegal ones, the four escaped, tab, LF and CR.
+_NEEDS_ESCAPING = re.compile("[^\x20\x21\x23-\x25\x27-\x3b\x3d\x3f-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _T_OPEN = '<w:t xml:space="preserve">'
 _LINE_BREAK = "</w:t><w:br/>" + _T_OPEN
 _TAB = "</w:t><w:tab/>" + _T_OPEN
+_NEWLINE = "\n"
 
 
 def clean_text(text: str) -> str:
@@ -38,6 +41,8 @@ def escape_text(text: str) -> str:
 
     Line feeds and tabs close the ``w:t`` and become ``<w:br/>`` and ``<w:tab/>``.
     """
+    if _NEEDS_ESCAPING.search(text) is None:  # most texts: one scan instead of six
+        return text
     text = _ILLEGAL.sub("", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     if "\n" in text or "\r" in text or "\t" in text:
@@ -98,6 +103,17 @@ _CELL_PARAGRAPH = '<w:ind w:left="0" w:right="0" w:firstLine="0"/><w:jc w:val="c
 _MAX_COLUMNS = 4
 
 
+def _escape_lines(lines: Sequence[str]) -> str:
+    """``escape_text`` of the lines joined by line feeds, a line at a time when it is the same."""
+    if any("\r" in line for line in lines[:-1]):  # "…\r" + "\n" would be one break, not two
+        return escape_text(_NEWLINE.join(lines))
+    return _LINE_BREAK.join(map(escape_text, lines))
+
+
+#: ``(text, bold, italic)``, as :class:`lettergen.letter.Run` is.
+TextRun = tuple[str, bool, bool]
+
+
 class BodyBuilder:
     """Assemble body XML for one letter; styles are given as style ids."""
 
@@ -106,15 +122,37 @@ class BodyBuilder:
     def __init__(self) -> None:
         self._parts: list[str] = []
 
+    def paragraph(self, style_id: str, lines: Sequence[Sequence[TextRun]]) -> None:
+        """Add one paragraph: ``lines`` of runs, separated by line breaks.
+
+        One line keeps a ``w:r`` per run; plain lines share one run with ``<w:br/>``
+        between them, as Word writes them.
+        """
+        if len(lines) == 1:
+            self.runs(style_id, lines[0])
+        elif all(len(line) == 1 and not line[0][1] and not line[0][2] for line in lines):
+            self.lines(style_id, [line[0][0] for line in lines])
+        else:
+            parts = self._parts
+            parts.append(f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>')
+            for number, line in enumerate(lines):
+                if number:
+                    parts.append("<w:r><w:br/></w:r>")
+                for text, bold, italic in line:
+                    parts.append(
+                        f"<w:r>{_RUN_PROPERTIES[bold, italic]}{_T_OPEN}{escape_text(text)}</w:t></w:r>"
+                    )
+            parts.append("</w:p>")
+
     def lines(self, style_id: str, lines: Sequence[str]) -> None:
-        """Add one paragraph whose lines are separated by line breaks."""
-        text = _LINE_BREAK.join(map(escape_text, lines))
+        """Add one paragraph of plain lines separated by line breaks."""
+        text = _escape_lines(lines)
         self._parts.append(
             f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr><w:r>{_T_OPEN}{text}</w:t></w:r></w:p>'
         )
 
-    def runs(self, style_id: str, runs: Iterable[tuple[str, bool, bool]]) -> None:
-        """Add one paragraph of ``(text, bold, italic)`` runs."""
+    def runs(self, style_id: str, runs: Iterable[TextRun]) -> None:
+        """Add one paragraph of runs."""
         parts = self._parts
         parts.append(f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>')
         for text, bold, italic in runs:
@@ -131,7 +169,7 @@ class BodyBuilder:
             cells = "".join(
                 f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
                 f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{_CELL_PARAGRAPH}</w:pPr>'
-                f"<w:r>{_T_OPEN}{_LINE_BREAK.join(map(escape_text, lines))}</w:t></w:r></w:p></w:tc>"
+                f"<w:r>{_T_OPEN}{_escape_lines(lines)}</w:t></w:r></w:p></w:tc>"
                 for lines in row
             )
             self._parts.append(

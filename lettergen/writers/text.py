@@ -11,4 +11,4 @@ def render_text(letter: Letter) -> str:
     The words are exactly those of the DOCX body: both writers read
     :meth:`Letter.blocks`.
     """
-    return "\n\n".join("\n".join(block) for block in letter.blocks()) + "\n"
+    return "\n\n".join(block.text for block in letter.blocks()) + "\n"

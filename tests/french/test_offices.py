@@ -260,3 +260,32 @@ def test_titre_court():
     """The short title used in the address block."""
     assert fr.office_forms("dg_ars", "F", GIRONDE).titre_court == "Directrice générale"
     assert fr.office_forms("president_cd", None, GIRONDE).titre_court == "Président(e)"
+
+
+@pytest.mark.parametrize(
+    ("fonction", "gironde", "paris", "alsace"),
+    [
+        (
+            "president_cd",
+            "Conseil départemental de la Gironde",
+            "Ville de Paris",
+            "Collectivité européenne d'Alsace",
+        ),
+        ("depute", "Assemblée nationale", "Assemblée nationale", "Assemblée nationale"),
+        ("senateur", "Sénat", "Sénat", "Sénat"),
+        ("maire", "", "", ""),
+        ("prefet", "Préfecture de la Gironde", "Préfecture de Paris", ""),
+        ("ministre", "", "", ""),
+        (
+            "dg_ars",
+            "Agence régionale de santé Nouvelle-Aquitaine",
+            "Agence régionale de santé Île-de-France",
+            "Agence régionale de santé Grand Est",
+        ),
+    ],
+)
+def test_address_institution(fonction, gironde, paris, alsace):
+    """The address's institution line follows Fonction.complement (none for a préfet without département)."""
+    assert fr.address_institution(fonction, GIRONDE) == gironde
+    assert fr.address_institution(fonction, fr.territory("75")) == paris
+    assert fr.address_institution(fonction, fr.territory("6AE")) == alsace

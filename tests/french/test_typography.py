@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lettergen.french import typographie
+from lettergen.french import identifier, typographie
 
 NNBSP = "\u202f"
 NBSP = "\u00a0"
@@ -80,3 +80,17 @@ _email = st.builds(lambda u, d: f"{u}.x@{d}.fr", _label, _label)
 def test_urls_and_emails_unchanged(before, token, after):
     """A URL or e-mail address in the text comes out unchanged."""
     assert token in typographie(f"{before} {token} {after}")
+
+
+@pytest.mark.parametrize(
+    "texte, attendu",
+    [
+        ("Salariés non revalorisés", "salaries_non_revalorises"),
+        ("Postes vacants (ETP)", "postes_vacants_etp"),
+        ("  Établissements  ", "etablissements"),
+        ("2024 – budget", "2024_budget"),
+    ],
+)
+def test_identifier(texte, attendu):
+    """A figure column's header becomes the name templates type after « chiffres. »."""
+    assert identifier(texte) == attendu

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from jinja2.exceptions import SecurityError
 
-from lettergen.template import render
+from lettergen.batch import recipient_file_stem
 from lettergen.template.environment import make_environment
-from lettergen.template.render import load_template, render_letter
-from lettergen.template.vocabulary import cached_territory, make_chiffres, make_destinataire
+from lettergen.template.render import TypesetCache, load_template, render_letter
+from lettergen.template.vocabulary import PLAIN_TYPES, cached_territory, make_chiffres, make_destinataire
 from lettergen.writers.text import render_text
 
 from .conftest import DATE, TEMPLATES, recipient
@@ -22,34 +24,35 @@ PEOPLE = [
 ]
 
 
-def _clear_caches() -> None:
-    for cache in (render._paragraphs, render._texts, render._signatories, render._place_dates):
-        cache.clear()
-
-
 @pytest.mark.parametrize("name", ["segur", "relance", "courte", "cosignee", "deputes"])
 def test_cached_render_equals_fresh_render(name):
     template = load_template(name, TEMPLATES)
     warm = [render_letter(template, person, DATE) for person in PEOPLE * 2]
     fresh = []
     for person in PEOPLE * 2:
-        _clear_caches()
+        template.caches.clear()
         fresh.append(render_letter(template, person, DATE))
     assert warm == fresh
     assert [render_text(letter) for letter in warm] == [render_text(letter) for letter in fresh]
-    assert [letter.file_stem for letter in warm] == [letter.file_stem for letter in fresh]
+    assert [recipient_file_stem(person) for person in PEOPLE] == [
+        "33-gironde-martin",
+        "59-nord-lefebvre",
+        "01-ain-roussel",
+        "75-paris-hidalgo",
+        "976-mayotte-said",
+    ]
 
 
-def test_caches_stay_bounded(monkeypatch):
-    monkeypatch.setattr(render, "_CACHE_LIMIT", 3)
-    template = load_template("segur", TEMPLATES)
+def test_caches_stay_bounded():
+    template = replace(load_template("segur", TEMPLATES), caches=TypesetCache(limit=3))
     first = [render_letter(template, person, DATE) for person in PEOPLE]
-    assert all(len(cache) <= 3 for cache in (render._paragraphs, render._texts, render._signatories))
+    caches = template.caches
+    assert all(len(cache) <= 3 for cache in (caches.paragraphs, caches.texts, caches.signatories))
     assert [render_letter(template, person, DATE) for person in PEOPLE] == first
 
 
 def test_fast_attribute_path_keeps_the_sandbox():
-    env = make_environment((TEMPLATES,))
+    env = make_environment((TEMPLATES,), PLAIN_TYPES)
     person = PEOPLE[0]
     values = {"d": make_destinataire(person), "t": cached_territory("33"), "c": make_chiffres(person.figures)}
     assert (

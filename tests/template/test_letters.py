@@ -7,6 +7,7 @@ import tomllib
 
 import pytest
 
+from lettergen.batch import recipient_file_stem
 from lettergen.template import load_template, render_letter
 from lettergen.writers.text import render_text
 
@@ -217,7 +218,7 @@ def test_letter_frame_fields():
     assert letter.objet == (
         "Conséquences du Ségur de la santé sur l’attractivité des métiers du soin et de l’accompagnement"
     )
-    assert letter.file_stem == "33-gironde-martin"
+    assert recipient_file_stem(recipient("33", "F")) == "33-gironde-martin"
     assert letter.recipient_id == "33"
     assert letter.attachments == "" and letter.copies == ""
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from lettergen.template import diff_letters, file_stem, list_variants, load_template, render_letter
+from lettergen.template import diff_letters, list_variants, load_template, render_letter
 from lettergen.template.environment import make_environment
-from lettergen.template.vocabulary import build_context, cached_office_forms, load_campaign
+from lettergen.template.vocabulary import (
+    PLAIN_TYPES,
+    build_context,
+    cached_office_forms,
+    load_campaign_settings,
+)
 from lettergen.writers.text import render_text
 
 from .conftest import DATE, TEMPLATES, recipient
@@ -43,8 +48,8 @@ def test_data_newlines_cannot_open_a_section(tmp_templates):
 
 def render_string(source: str, who=None) -> str:
     """Render a template string with the vocabulary of ``who`` (default: a woman in Gironde)."""
-    env = make_environment((TEMPLATES,))
-    context = build_context(who or recipient("33", "F"), load_campaign(TEMPLATES), DATE)
+    env = make_environment((TEMPLATES,), PLAIN_TYPES)
+    context = build_context(who or recipient("33", "F"), load_campaign_settings(TEMPLATES), DATE)
     return env.from_string(source).render(context)
 
 
@@ -84,21 +89,9 @@ def test_office_forms_cached():
     """office_forms is computed once per (fonction, genre, territory, forme_titre)."""
     cached_office_forms.cache_clear()
     for _ in range(50):
-        build_context(recipient("33", "F"), load_campaign(TEMPLATES), DATE)
+        build_context(recipient("33", "F"), load_campaign_settings(TEMPLATES), DATE)
     info = cached_office_forms.cache_info()
     assert (info.misses, info.hits) == (1, 49)
-
-
-def test_file_stem():
-    """File names: id first, ASCII lowercase slug, at most 80 characters, safe everywhere."""
-    assert file_stem("33", "Gironde", "MARTIN") == "33-gironde-martin"
-    assert file_stem("2A", "Corse-du-Sud", "Santoni") == "2A-corse-du-sud-santoni"
-    assert file_stem("973", "Guyane", "LÉON d'Œuvre") == "973-guyane-leon-d-oeuvre"
-    assert file_stem("01", "Ain", '../CON:*?<>|\\ "nul"') == "01-ain-con-nul"
-    assert file_stem("x", "Ain", "李") == "x-ain"
-    long = file_stem("75", "Paris", "A" * 200)
-    assert len(long) == 80 and long.startswith("75-paris-aaa")
-    assert file_stem("../etc", "Ain", "B") == "etc-ain-b"
 
 
 def test_list_variants():

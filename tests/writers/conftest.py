@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,7 @@ def make_letter(signatories: int | tuple = 1, paragraphs: int = 3, **changes) ->
             "33000 BORDEAUX",
         ),
         place_date="Paris, le 1er juillet 2022",
+        date=datetime.date(2022, 7, 1),
         attachments="Communiqué interfédéral du 12 juillet 2021",
         copies="Madame la Préfète de la Gironde",
     )
