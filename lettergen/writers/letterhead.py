@@ -10,7 +10,7 @@ letter untouched; only ``word/settings.xml`` is adjusted, once per run:
   document-management system rejects;
 * a letterhead that says nothing of hyphenation (no ``w:autoHyphenation``) gets ours:
   the letters are justified French text, and justified text that does not hyphenate
-  shows stretched spaces (measured in ``tests/writers/test_hyphenation.py``). Ours is
+  shows stretched spaces (measured in ``tests/writers/test_letterhead_hyphenation.py``). Ours is
   :data:`HYPHENATION`: a hyphenation zone of 0.8 cm and at most two hyphenated lines
   in a row, no cut in words in capitals (EHPAD, CEDEX). Paragraphs that must not
   hyphenate (address, date, objet, signatures) say so in their style
