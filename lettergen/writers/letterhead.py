@@ -26,6 +26,8 @@ from lxml import etree
 
 SETTINGS_PART = "word/settings.xml"
 _W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_M = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+_SL = "http://schemas.openxmlformats.org/schemaLibrary/2006/main"
 _ZOOM_PERCENT = "100"  # Word's own value for « 100 % »; bestFit still decides when present
 
 # (element, w:val or None), in CT_Settings order. Zone 454 twips (0.8 cm), measured on the
@@ -42,50 +44,114 @@ HYPHENATION = (
     ("doNotHyphenateCaps", None),
 )
 
-# Children of w:settings that precede w:autoHyphenation (CT_Settings is a sequence, wml.xsd).
-_BEFORE_HYPHENATION = frozenset(
-    [
-        "writeProtection",
-        "view",
-        "zoom",
-        "removePersonalInformation",
-        "removeDateAndTime",
-        "doNotDisplayPageBoundaries",
-        "displayBackgroundShape",
-        "printPostScriptOverText",
-        "printFractionalCharacterWidth",
-        "printFormsData",
-        "embedTrueTypeFonts",
-        "embedSystemFonts",
-        "saveSubsetFonts",
-        "saveFormsData",
-        "mirrorMargins",
-        "alignBordersAndEdges",
-        "bordersDoNotSurroundHeader",
-        "bordersDoNotSurroundFooter",
-        "gutterAtTop",
-        "hideSpellingErrors",
-        "hideGrammaticalErrors",
-        "activeWritingStyle",
-        "proofState",
-        "formsDesign",
-        "attachedTemplate",
-        "linkStyles",
-        "stylePaneFormatFilter",
-        "stylePaneSortMethod",
-        "documentType",
-        "mailMerge",
-        "revisionView",
-        "trackRevisions",
-        "doNotTrackMoves",
-        "doNotTrackFormatting",
-        "documentProtection",
-        "autoFormatOverride",
-        "styleLockTheme",
-        "styleLockQFSet",
-        "defaultTabStop",
-    ]
-)
+# The children of w:settings in the order the schema requires (CT_Settings is a sequence,
+# wml.xsd). LibreOffice 7.4 writes w:doNotHyphenateCaps before w:hyphenationZone: a letterhead
+# it saved is put back in order, else every letter would carry an invalid settings part.
+_SETTINGS_ORDER = {
+    name if name.startswith("{") else f"{{{_W}}}{name}": index
+    for index, name in enumerate(
+        (
+            "writeProtection",
+            "view",
+            "zoom",
+            "removePersonalInformation",
+            "removeDateAndTime",
+            "doNotDisplayPageBoundaries",
+            "displayBackgroundShape",
+            "printPostScriptOverText",
+            "printFractionalCharacterWidth",
+            "printFormsData",
+            "embedTrueTypeFonts",
+            "embedSystemFonts",
+            "saveSubsetFonts",
+            "saveFormsData",
+            "mirrorMargins",
+            "alignBordersAndEdges",
+            "bordersDoNotSurroundHeader",
+            "bordersDoNotSurroundFooter",
+            "gutterAtTop",
+            "hideSpellingErrors",
+            "hideGrammaticalErrors",
+            "activeWritingStyle",
+            "proofState",
+            "formsDesign",
+            "attachedTemplate",
+            "linkStyles",
+            "stylePaneFormatFilter",
+            "stylePaneSortMethod",
+            "documentType",
+            "mailMerge",
+            "revisionView",
+            "trackRevisions",
+            "doNotTrackMoves",
+            "doNotTrackFormatting",
+            "documentProtection",
+            "autoFormatOverride",
+            "styleLockTheme",
+            "styleLockQFSet",
+            "defaultTabStop",
+            "autoHyphenation",
+            "consecutiveHyphenLimit",
+            "hyphenationZone",
+            "doNotHyphenateCaps",
+            "showEnvelope",
+            "summaryLength",
+            "clickAndTypeStyle",
+            "defaultTableStyle",
+            "evenAndOddHeaders",
+            "bookFoldRevPrinting",
+            "bookFoldPrinting",
+            "bookFoldPrintingSheets",
+            "drawingGridHorizontalSpacing",
+            "drawingGridVerticalSpacing",
+            "displayHorizontalDrawingGridEvery",
+            "displayVerticalDrawingGridEvery",
+            "doNotUseMarginsForDrawingGridOrigin",
+            "drawingGridHorizontalOrigin",
+            "drawingGridVerticalOrigin",
+            "doNotShadeFormData",
+            "noPunctuationKerning",
+            "characterSpacingControl",
+            "printTwoOnOne",
+            "strictFirstAndLastChars",
+            "noLineBreaksAfter",
+            "noLineBreaksBefore",
+            "savePreviewPicture",
+            "doNotValidateAgainstSchema",
+            "saveInvalidXml",
+            "ignoreMixedContent",
+            "alwaysShowPlaceholderText",
+            "doNotDemarcateInvalidXml",
+            "saveXmlDataOnly",
+            "useXSLTWhenSaving",
+            "saveThroughXslt",
+            "showXMLTags",
+            "alwaysMergeEmptyNamespace",
+            "updateFields",
+            "hdrShapeDefaults",
+            "footnotePr",
+            "endnotePr",
+            "compat",
+            "docVars",
+            "rsids",
+            f"{{{_M}}}mathPr",
+            "attachedSchema",
+            "themeFontLang",
+            "clrSchemeMapping",
+            "doNotIncludeSubdocsInStats",
+            "doNotAutoCompressPictures",
+            "forceUpgrade",
+            "captions",
+            "readModeInkLockDown",
+            "smartTagType",
+            f"{{{_SL}}}schemaLibrary",
+            "shapeDefaults",
+            "doNotEmbedSmartTags",
+            "decimalSymbol",
+            "listSeparator",
+        )
+    )
+}
 
 
 def parts_for_letters(members: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -97,7 +163,7 @@ def parts_for_letters(members: Mapping[str, bytes]) -> dict[str, bytes]:
 
 
 def letter_settings(xml: bytes) -> bytes:
-    """Return ``word/settings.xml`` with a valid ``w:zoom`` and, unless it has its own, our hyphenation.
+    """Return ``word/settings.xml`` valid (``w:zoom``, order) and, unless it has its own, our hyphenation.
 
     Returns ``xml`` itself when nothing needs to change, so a letterhead that is already
     right is copied byte for byte. Raises ``lxml.etree.XMLSyntaxError`` on a broken part.
@@ -109,27 +175,31 @@ def letter_settings(xml: bytes) -> bytes:
             zoom.set(f"{{{_W}}}percent", _ZOOM_PERCENT)
             changed = True
     if root.find(f"{{{_W}}}autoHyphenation") is None:
-        _add_hyphenation(root)
+        for tag, value in HYPHENATION:
+            if root.find(f"{{{_W}}}{tag}") is None:
+                element = etree.SubElement(root, f"{{{_W}}}{tag}")
+                if value is not None:
+                    element.set(f"{{{_W}}}val", value)
         changed = True
+    changed = _put_in_schema_order(root) or changed
     if not changed:
         return xml
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def _add_hyphenation(root: etree._Element) -> None:
-    """Insert the :data:`HYPHENATION` settings missing from ``root``, at their place in CT_Settings."""
-    position = 0
-    for index, child in enumerate(root):
-        name = etree.QName(child) if isinstance(child.tag, str) else None
-        if name is not None and name.namespace == _W and name.localname in _BEFORE_HYPHENATION:
-            position = index + 1
-    for tag, value in HYPHENATION:
-        existing = root.find(f"{{{_W}}}{tag}")
-        if existing is not None:
-            position = root.index(existing) + 1
-            continue
-        element = etree.Element(f"{{{_W}}}{tag}")
-        if value is not None:
-            element.set(f"{{{_W}}}val", value)
-        root.insert(position, element)
-        position += 1
+def _put_in_schema_order(root: etree._Element) -> bool:
+    """Sort the children of w:settings as CT_Settings orders them; return whether any moved.
+
+    An element the schema does not list (w14:…, w15:… extensions) keeps its place after the
+    listed element it follows.
+    """
+    children = list(root)
+    keys, last = [], -1
+    for child in children:
+        last = _SETTINGS_ORDER.get(child.tag, last) if isinstance(child.tag, str) else last
+        keys.append(last)
+    order = sorted(range(len(children)), key=keys.__getitem__)
+    if order == list(range(len(children))):
+        return False
+    root[:] = [children[i] for i in order]
+    return True
