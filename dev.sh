@@ -13,12 +13,15 @@ sudo_if_needed() {
 
 install_system_packages() {
   # LibreOffice convertit le DOCX en PDF ; fonts-liberation2 fournit la police du papier
-  # à en-tête (avec l'espace fine insécable U+202F) ; poppler-utils sert aux vérifications PDF.
+  # à en-tête (avec l'espace fine insécable U+202F) ; hyphen-fr donne à LibreOffice les motifs
+  # de césure du français (sans lui, le texte justifié des PDF ne se coupe pas et les espaces
+  # s'étirent) ; poppler-utils sert aux vérifications PDF.
   local missing=()
   command -v python3 >/dev/null || missing+=(python3)
   python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv python3-pip)
   command -v soffice >/dev/null || missing+=(libreoffice-writer-nogui)
   [ -d /usr/share/fonts/truetype/liberation2 ] || missing+=(fonts-liberation2)
+  [ -f /usr/share/hyphen/hyph_fr.dic ] || missing+=(hyphen-fr)
   command -v pdftoppm >/dev/null || missing+=(poppler-utils)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installation des paquets Debian : ${missing[*]}"

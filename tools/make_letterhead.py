@@ -29,6 +29,8 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
+from lettergen.writers.letterhead import letter_settings
+
 FONT = "Liberation Serif"  # fonts-liberation2: has U+202F, ’, « », €, œ
 FEDERATION = "Fédération exemple des acteurs sociaux et médico-sociaux"
 ADDRESS = "12\u00a0rue de l’Exemple – 75000 Paris"
@@ -51,6 +53,47 @@ STYLES = {
     "LG Signature": (11, WD_ALIGN_PARAGRAPH.LEFT, ADDRESS_LEFT - LEFT_MARGIN, 18, 48, False),
     "LG Mentions": (9, WD_ALIGN_PARAGRAPH.LEFT, None, 6, 0, False),
 }
+# Styles whose lines never hyphenate (w:suppressAutoHyphens): the address must read as La Poste
+# prints it, and a cut word in a date, an objet, a signature or the header looks careless. The body
+# (« LG Corps ») and the closing formula (« LG Formule ») are justified and hyphenate.
+UNHYPHENATED = (
+    "LG Expéditeur",
+    "LG Destinataire",
+    "LG Lieu et date",
+    "LG Objet",
+    "LG Appel",
+    "LG Signature",
+    "LG Mentions",
+    "Header",
+    "Footer",
+)
+# Children of w:pPr that follow w:suppressAutoHyphens (CT_PPrBase in the OOXML schema, wml.xsd).
+_AFTER_SUPPRESS_HYPHENS = (
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
 KEPT_STYLES = {
     "normal",
     "default paragraph font",
@@ -80,6 +123,8 @@ def build() -> bytes:
     _base_style(document)
     for name, spec in STYLES.items():
         _add_style(document, name, *spec)
+    for name in UNHYPHENATED:
+        _suppress_hyphens(document.styles[name])
     _header(document)
     _footer(document)
     _core_properties(document)
@@ -135,6 +180,12 @@ def _add_style(document, name, size, alignment, indent, before, after, keep_next
         fmt.left_indent = indent
     if name == "LG Corps":
         fmt.first_line_indent = Cm(1.0)
+
+
+def _suppress_hyphens(style) -> None:
+    """Mark ``style`` « no automatic hyphenation » (python-docx has no API for it)."""
+    properties = style.element.get_or_add_pPr()
+    properties.insert_element_before(OxmlElement("w:suppressAutoHyphens"), *_AFTER_SUPPRESS_HYPHENS)
 
 
 def _header(document) -> None:
@@ -238,6 +289,9 @@ def _prune_styles(data: bytes) -> bytes:
             root.remove(style)
     for element in root.iter(qn("w:rsid")):
         element.getparent().remove(element)
+    # The document's default language too, not only Normal's: French hyphenation everywhere.
+    for language in root.find(qn("w:docDefaults")).iter(qn("w:lang")):
+        language.set(qn("w:val"), "fr-FR")
     return _serialize(root)
 
 
@@ -249,7 +303,7 @@ def _prune_settings(data: bytes) -> bytes:
     language = root.find(qn("w:themeFontLang"))
     if language is not None:
         language.set(qn("w:val"), "fr-FR")
-    return _serialize(root)
+    return letter_settings(_serialize(root))
 
 
 def _add_fields(data: bytes) -> bytes:

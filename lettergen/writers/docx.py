@@ -26,11 +26,13 @@ import docx
 from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from docx.table import Table
+from lxml import etree
 
 from lettergen.errors import LetterheadError
 from lettergen.files import write_atomically
 from lettergen.letter import Letter, Role
 from lettergen.writers import docx_xml
+from lettergen.writers.letterhead import parts_for_letters
 from lettergen.writers.zippackage import ZipPackage
 
 # Block role → the paragraph style's name as the user sees it in Word.
@@ -109,14 +111,25 @@ class DocxWriter:
 
 
 def _read_letterhead(path: Path) -> tuple[docx.document.Document, dict[str, bytes]]:
-    """Open the letterhead with python-docx (styles) and as a zip (raw parts, in order)."""
+    """Open the letterhead with python-docx (styles) and as a zip (raw parts, in order).
+
+    The parts are returned as the letters copy them (:func:`parts_for_letters`).
+    """
     if not path.is_file():
         raise LetterheadError("papier à en-tête introuvable", file=str(path))
     try:
         document = docx.Document(str(path))
         with zipfile.ZipFile(path) as archive:
             members = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
-    except (OSError, zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as error:
+        members = parts_for_letters(members)
+    except (
+        OSError,
+        zipfile.BadZipFile,
+        PackageNotFoundError,
+        KeyError,
+        ValueError,
+        etree.XMLSyntaxError,
+    ) as error:
         raise LetterheadError(
             f"papier à en-tête illisible (document Word .docx attendu) : {error}", file=str(path)
         ) from error

@@ -1,4 +1,4 @@
-"""Shared fixtures for the writers' tests: the letterhead, a DOCX writer, sample letters."""
+"""Shared fixtures for the writers' tests: letterhead, DOCX writer, sample letters, OOXML schemas."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import datetime
 from pathlib import Path
 
 import pytest
+from ooxml_validation import OoxmlSchemas
 
 from lettergen.letter import Letter, Paragraph, Run, Signatory
 from lettergen.writers.docx import DocxWriter
 
 REPO = Path(__file__).resolve().parents[2]
 LETTERHEAD = REPO / "templates" / "papier_en_tete.docx"
+SCHEMAS = REPO / "tests" / "data" / "ooxml_xsd"
 
 SIGNATORIES = (
     Signatory("Jeanne MARTIN", "Présidente", "Fédération exemple"),
@@ -86,3 +88,9 @@ def docx_writer(letterhead_path) -> DocxWriter:
 def make_docx_letter():
     """The :func:`make_letter` factory, for tests that need variants."""
     return make_letter
+
+
+@pytest.fixture(scope="session")
+def ooxml_schemas() -> OoxmlSchemas:
+    """The OOXML transitional schemas, compiled once for the session."""
+    return OoxmlSchemas(SCHEMAS)
