@@ -93,11 +93,11 @@ class TreeMemory:
         self._thread.join()
 
 
-def cpu_seconds() -> float:
-    """User + system CPU of this process and its waited-for descendants."""
+def cpu_seconds() -> tuple[float, float]:
+    """User + system CPU of this process, and of its waited-for descendants."""
     me = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
 
 
 def load() -> str:
@@ -150,12 +150,11 @@ def lo_command(program: str, profile: Path, out: Path, files: list[Path]) -> lis
 def cli_parallel(program: str, profiles: list[Path], letters: list[Path], out: Path) -> None:
     """``len(profiles)`` LibreOffice calls at once, each over its share of the letters."""
     shares = [letters[i :: len(profiles)] for i in range(len(profiles))]
+    commands = [
+        lo_command(program, profile, out, share) for profile, share in zip(profiles, shares, strict=True)
+    ]
     with ThreadPoolExecutor(len(profiles)) as pool:
-        list(
-            pool.map(
-                lambda pair: run_soffice(lo_command(program, pair[0], out, pair[1])), zip(profiles, shares)
-            )
-        )
+        list(pool.map(run_soffice, commands))
 
 
 def per_letter(soffice: str, profiles: list[Path], letters: list[Path], out: Path) -> None:
@@ -176,15 +175,20 @@ def per_letter(soffice: str, profiles: list[Path], letters: list[Path], out: Pat
         list(pool.map(one, letters))
 
 
+OWN_CPU: list[float] = []  # the last measure's CPU per letter spent in this process (Python)
+
+
 def measure(name: str, letters: int, action: Callable[[Path], None], out: Path) -> tuple[float, float, int]:
     """Run ``action(out)``; return (seconds, CPU seconds per letter, peak tree RSS)."""
     out.mkdir(parents=True)
-    cpu_before = cpu_seconds()
+    own_before, children_before = cpu_seconds()
     with TreeMemory() as memory:
         started = time.perf_counter()
         action(out)
         seconds = time.perf_counter() - started
-    cpu = (cpu_seconds() - cpu_before) / letters
+    own, children = cpu_seconds()
+    OWN_CPU[:] = [(own - own_before) / letters]
+    cpu = (own - own_before + children - children_before) / letters
     made = len(list(out.glob("*.pdf")))
     assert made == letters, f"{name}: {made} PDF sur {letters}"
     shutil.rmtree(out)
@@ -197,6 +201,52 @@ def line(size: int, label: str, seconds: float, letters: int, cpu: float, peak: 
         f"{cpu * 1000:>9.0f} {peak / 2**20:>8.0f}  {note}",
         flush=True,
     )
+
+
+def bench_lettergen(size: int, letters: list[Path], jobs: int, batch_size: int, root: Path) -> float:
+    reports = []
+
+    def run(out: Path) -> None:
+        report = convert_to_pdf(letters, out, jobs=jobs, batch_size=batch_size)
+        assert report.ok, report.failures[:3]
+        reports.append(report)
+
+    seconds, cpu, peak = measure("lettergen", size, run, root / "out-lg")
+    note = (
+        f"{reports[0].batches} soffice calls, retried {reports[0].retried}, "
+        f"Python {OWN_CPU[0] * 1000:.1f} ms/l; {load()}"
+    )
+    line(size, f"lettergen convert_to_pdf (lots ≤ {batch_size})", seconds, size, cpu, peak, note)
+    return seconds
+
+
+def bench_cli(size: int, letters: list[Path], program: str, profiles: list[Path], root: Path) -> float:
+    def run(out: Path) -> None:
+        cli_parallel(program, profiles, letters, out)
+
+    seconds, cpu, peak = measure("cli", size, run, root / "out-cli")
+    line(size, f"LibreOffice CLI, {len(profiles)} calls at once", seconds, size, cpu, peak, load())
+    return seconds
+
+
+def bench_per_letter(size: int, sample: list[Path], soffice: str, profiles: list[Path], root: Path) -> float:
+    def run(out: Path) -> None:
+        per_letter(soffice, profiles, sample, out)
+
+    seconds, cpu, peak = measure("naive", len(sample), run, root / "out-1")
+    extrapolated = seconds / len(sample) * size
+    note = f"extrapolated from {len(sample)}; {load()}"
+    line(size, f"one soffice per letter ({len(profiles)} at once)", extrapolated, size, cpu, peak, note)
+    return extrapolated
+
+
+def copies(models: list[Path], size: int, folder: Path) -> list[Path]:
+    """``size`` letters cycling over the models, under distinct names."""
+    folder.mkdir()
+    letters = [folder / f"lettre_{i:05d}.docx" for i in range(size)]
+    for i, letter in enumerate(letters):
+        shutil.copyfile(models[i % len(models)], letter)
+    return letters
 
 
 def main() -> None:
@@ -214,67 +264,24 @@ def main() -> None:
     try:
         models = example_letters(root / "campagne")
         profiles = [root / f"profile-{i}" for i in range(args.jobs)]
-        warm = root / "warm"
         for profile in profiles:  # a profile's first start is the slowest: not timed
-            run_soffice(lo_command(program, profile, warm, models[:1]))
+            run_soffice(lo_command(program, profile, root / "warm", models[:1]))
         print(f"cores: {os.cpu_count()}, jobs: {args.jobs}; LibreOffice: {program}; {load()}")
         print(f"{'N':>6} {'approach':<40} {'seconds':>8} {'letters/s':>9} {'CPU ms/l':>9} {'peak MB':>8}")
         for size in args.sizes:
-            src = root / f"docx-{size}"
-            src.mkdir()
-            letters = [src / f"lettre_{i:05d}.docx" for i in range(size)]
-            for i, letter in enumerate(letters):
-                shutil.copyfile(models[i % len(models)], letter)
-            results = {}
+            letters = copies(models, size, root / f"docx-{size}")
             for batch_size in args.batch_sizes:
-                report = {}
-
-                def lettergen(out: Path, batch_size: int = batch_size, report: dict = report) -> None:
-                    done = convert_to_pdf(letters, out, jobs=args.jobs, batch_size=batch_size)
-                    assert done.ok, done.failures[:3]
-                    report["r"] = done
-
-                seconds, cpu, peak = measure("lettergen", size, lettergen, root / "out-lg")
-                results["lettergen"] = seconds
-                done = report["r"]
-                line(
-                    size,
-                    f"lettergen convert_to_pdf (lots ≤ {batch_size})",
-                    seconds,
-                    size,
-                    cpu,
-                    peak,
-                    f"{done.batches} soffice calls, retried {done.retried}; {load()}",
+                ours = bench_lettergen(size, letters, args.jobs, batch_size, root)
+            if not args.no_cli:
+                cli = bench_cli(size, letters, program, profiles, root)
+                sample = letters[: min(size, args.sample)]
+                naive = bench_per_letter(size, sample, soffice, profiles, root)
+                print(
+                    f"{size:>6} lettergen: {cli / ours:.2f}x LibreOffice's CLI, "
+                    f"{naive / ours:.1f}x one soffice per letter",
+                    flush=True,
                 )
-            if args.no_cli:
-                shutil.rmtree(src)
-                continue
-            seconds, cpu, peak = measure(
-                "cli", size, lambda out: cli_parallel(program, profiles, letters, out), root / "out-cli"
-            )
-            results["cli"] = seconds
-            line(size, f"LibreOffice CLI, {args.jobs} calls at once", seconds, size, cpu, peak, load())
-            sample = letters[: min(size, args.sample)]
-            seconds, cpu, peak = measure(
-                "naive", len(sample), lambda out: per_letter(soffice, profiles, sample, out), root / "out-1"
-            )
-            extrapolated = seconds / len(sample) * size
-            line(
-                size,
-                f"one soffice per letter ({args.jobs} at once)",
-                extrapolated,
-                size,
-                cpu,
-                peak,
-                f"extrapolated from {len(sample)}; {load()}",
-            )
-            results["naive"] = extrapolated
-            print(
-                f"{size:>6} lettergen: {results['cli'] / results['lettergen']:.2f}x LibreOffice's CLI, "
-                f"{results['naive'] / results['lettergen']:.1f}x one soffice per letter",
-                flush=True,
-            )
-            shutil.rmtree(src)
+            shutil.rmtree(root / f"docx-{size}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
