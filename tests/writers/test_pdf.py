@@ -210,7 +210,8 @@ def test_letter_that_hangs_does_not_sink_its_batch(soffice, tmp_path):
     )
     fake = write_script(
         tmp_path / "soffice-hang",
-        f'for a in "$@"; do case "$a" in *.docx) "{sys.executable}" -c "{check}" "$a" || sleep 60;; esac; done\n'
+        f'for a in "$@"; do case "$a" in *.docx) "{sys.executable}" -c "{check}" "$a" || sleep 60;; '
+        "esac; done\n"
         f'exec "{soffice}" "$@"\n',
     )
     letters = [make_letter(tmp_path / f"ok_{i}.docx", i, 2) for i in range(3)]
