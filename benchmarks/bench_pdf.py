@@ -1,18 +1,28 @@
-"""PDF throughput: lettergen's batched LibreOffice workers against one soffice per letter.
+"""PDF throughput: lettergen against LibreOffice's own command line, on the same DOCX letters.
 
-Usage: python benchmarks/bench_pdf.py [--sizes 100 1000] [--sample 20] [--jobs N] [--batch-size B]
+Usage: python benchmarks/bench_pdf.py [--sizes 200 500 1000] [--jobs 2] [--sample 20]
+                                      [--batch-sizes 200] [--rounds 1]
 
-Both approaches run in the same process, on the same DOCX letter (24 paragraphs,
-about 5.6 KB of text, written once with python-docx, then copied N times), so
-their ratio is meaningful even on a noisy machine. The naive pipeline runs one
-``soffice --headless --convert-to pdf`` per letter, one after the other, with a
-warmed-up profile; for sizes above ``--sample`` it is timed on a sample and
-extrapolated linearly (its cost per letter does not depend on N), and the
-output says so. ``--rounds 2`` runs A B then B A and keeps each approach's
-best time, so that load from other processes drifting during the run does not
-favour one side. Memory: a thread samples every 50 ms the RSS of this process
-and all its descendants (from /proc) and keeps the peak of their sum; the
-``ru_maxrss`` of the largest child is printed too.
+Letters: the 18 letters of the example campaign (``templates/segur.j2``, the committed
+letterhead, ``recipients/exemple.csv``), written by ``lettergen generate`` once, then copied
+under N distinct names (2-page letters with header, footer and « page i/n »).
+
+Approaches, all with ``--jobs`` processes (default: one per core):
+
+* lettergen: ``convert_to_pdf(…, jobs)``: one document per batch, one ``soffice`` call per
+  batch, cut with pypdf (each letter's PDF parsed back, written, renamed);
+* LibreOffice CLI: ``jobs`` calls of ``soffice.bin --convert-to pdf`` run at once, each over
+  its share of the files (the binary, not the ``soffice`` wrapper, which silently drops the
+  files beyond ~244 of one call); every PDF is checked to exist afterwards;
+* one soffice per letter: the ``soffice`` wrapper on one file per call, ``jobs`` at a time,
+  timed on ``--sample`` letters and extrapolated linearly (its cost per letter does not
+  depend on N).
+
+Profiles are created before timing (the first start of a profile is the slowest). CPU per
+letter: user + system seconds of this process and its waited-for children (getrusage), over
+N. Memory: a thread samples every 50 ms the RSS of this process and all its descendants
+(/proc) and keeps the peak of their sum. The machine's load average is printed before and
+after: other processes on a shared machine slow every approach, so read the ratios.
 """
 
 from __future__ import annotations
@@ -26,34 +36,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-import docx  # noqa: E402
-from docx.shared import Pt  # noqa: E402
-
-from lettergen.writers.pdf import convert_to_pdf, find_soffice  # noqa: E402
-
-NNBSP = "\u202f"
-PARAGRAPH = (
-    "Dans notre département, {n}{nb}000 enfants sont confiés à l’aide sociale à l’enfance ; "
-    "les « placements en attente » se comptent par centaines. Nous vous demandons "
-    "d’inscrire au budget {n}{nb}500{nb}000{nb}€ pour l’œuvre commune."
-)
-
-
-def make_letter(path: Path) -> None:
-    """One letter of 24 paragraphs (about 5.6 KB of text) in Liberation Serif."""
-    document = docx.Document()
-    normal = document.styles["Normal"]
-    normal.font.name = "Liberation Serif"
-    normal.font.size = Pt(11)
-    document.add_paragraph("Objet : protection de l’enfance")
-    document.add_paragraph("Madame la Présidente,")
-    for n in range(22):  # with the two lines above: 24 paragraphs, ~5 KB
-        document.add_paragraph(PARAGRAPH.format(n=n + 1, nb=NNBSP))
-    document.save(path)
+from lettergen.writers.pdf import DEFAULT_BATCH_SIZE, convert_to_pdf, find_soffice  # noqa: E402
 
 
 class TreeMemory:
@@ -77,11 +67,9 @@ class TreeMemory:
                     fields = f.read().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            pid = int(entry)
-            parent[pid] = int(fields[1])
-            rss[pid] = int(fields[21]) * self._page
-        me = os.getpid()
-        total = 0
+            parent[int(entry)] = int(fields[1])
+            rss[int(entry)] = int(fields[21]) * self._page
+        me, total = os.getpid(), 0
         for pid in rss:
             p, depth = pid, 0
             while p and p != me and depth < 64:
@@ -100,152 +88,200 @@ class TreeMemory:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
 
 
-def naive(soffice: str, letters: list[Path], out: Path, profile: Path) -> float:
-    """One soffice per letter, in sequence; return the seconds taken."""
-    out.mkdir(parents=True, exist_ok=True)
-    uri = f"-env:UserInstallation={profile.as_uri()}"
-    started = time.perf_counter()
-    for letter in letters:
-        subprocess.run(
-            [soffice, uri, "--headless", "--convert-to", "pdf", "--outdir", str(out), str(letter)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    elapsed = time.perf_counter() - started
-    missing = [p for p in letters if not (out / (p.stem + ".pdf")).exists()]
-    assert not missing, missing[:3]
-    return elapsed
+def cpu_seconds() -> tuple[float, float]:
+    """User + system CPU of this process, and of its waited-for descendants."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
 
 
-def children_cpu() -> float:
-    """User + system CPU seconds of every finished (and waited-for) descendant."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def mb(n: int) -> str:
-    return f"{n / 2**20:.0f} MB"
+def example_letters(root: Path) -> list[Path]:
+    """The example campaign's 18 DOCX letters, written by the real CLI."""
+    for name in ("templates", "recipients"):
+        shutil.copytree(ROOT / name, root / name)
+    subprocess.run(
+        [sys.executable, "-m", "lettergen", "generate", "--date", "2021-07-01", "-o", "docx"],
+        cwd=root,
+        check=True,
+        capture_output=True,
+    )
+    return sorted((root / "docx").glob("*.docx"))
 
 
-def bench_size(
-    args: argparse.Namespace, soffice: str, root: Path, model: Path, profile: Path, size: int
-) -> None:
-    """Both approaches on ``size`` copies of the model letter, alternated ``args.rounds`` times.
+def soffice_binary(soffice: str) -> str:
+    """``soffice.bin`` next to the wrapper's real path (the CLI baseline calls it directly)."""
+    binary = Path(os.path.realpath(soffice)).with_name("soffice.bin")
+    return str(binary) if binary.exists() else soffice
 
-    A function of its own so that the two runners below close over this size's values, not over
-    loop variables (ruff B023).
-    """
-    src = root / f"docx-{size}"
-    src.mkdir()
-    letters = []
-    for i in range(size):
-        letters.append(src / f"lettre_{i:05d}.docx")
-        shutil.copyfile(model, letters[-1])
 
-    kwargs = {"batch_size": args.batch_size} if args.batch_size else {}
-    sample = letters if size <= args.naive_full_up_to else letters[: args.sample]
-    batched_runs: list[float] = []
-    naive_runs: list[float] = []
-    batched_peak = naive_peak = 0
-    cpu = {"batched": [], "naive": []}
-    report = None
+def run_soffice(command: list[str]) -> None:
+    """One LibreOffice call; ``soffice.bin`` asks to be started again (81) on a fresh profile."""
+    for _ in range(3):
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if done.returncode != 81:
+            return
 
-    def run_batched(r: int) -> None:
-        nonlocal batched_peak, report
-        cpu_before = children_cpu()
-        with TreeMemory() as mem:
-            started = time.perf_counter()
-            report = convert_to_pdf(letters, root / f"pdf-{size}-{r}", jobs=args.jobs, **kwargs)
-            batched_runs.append(time.perf_counter() - started)
-        cpu["batched"].append((children_cpu() - cpu_before) / size)
-        assert report.ok and len(report.converted) == size, report.failures[:3]
-        batched_peak = max(batched_peak, mem.peak)
-        shutil.rmtree(root / f"pdf-{size}-{r}")
 
-    def run_naive(r: int) -> None:
-        nonlocal naive_peak
-        cpu_before = children_cpu()
-        with TreeMemory() as mem:
-            naive_runs.append(naive(soffice, sample, root / f"naive-{size}-{r}", profile))
-        cpu["naive"].append((children_cpu() - cpu_before) / len(sample))
-        naive_peak = max(naive_peak, mem.peak)
-        shutil.rmtree(root / f"naive-{size}-{r}")
+def lo_command(program: str, profile: Path, out: Path, files: list[Path]) -> list[str]:
+    return [
+        program,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--norestore",
+        "--nolockcheck",
+        "--infilter=MS Word 2007 XML",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(out),
+        *map(str, files),
+    ]
 
-    for r in range(args.rounds):  # A B, B A, A B…: drifting load hits both alike
-        order = (run_batched, run_naive) if r % 2 == 0 else (run_naive, run_batched)
-        for run in order:
-            run(r)
-    batched = min(batched_runs)
-    per_letter = min(naive_runs) / len(sample)
-    naive_total = per_letter * size
-    best = f"best of {args.rounds}" if args.rounds > 1 else "1 run"
+
+def cli_parallel(program: str, profiles: list[Path], letters: list[Path], out: Path) -> None:
+    """``len(profiles)`` LibreOffice calls at once, each over its share of the letters."""
+    shares = [letters[i :: len(profiles)] for i in range(len(profiles))]
+    commands = [
+        lo_command(program, profile, out, share) for profile, share in zip(profiles, shares, strict=True)
+    ]
+    with ThreadPoolExecutor(len(profiles)) as pool:
+        list(pool.map(run_soffice, commands))
+
+
+def per_letter(soffice: str, profiles: list[Path], letters: list[Path], out: Path) -> None:
+    """One soffice call per letter, ``len(profiles)`` at a time."""
+    free = list(profiles)
+    lock = threading.Lock()
+
+    def one(letter: Path) -> None:
+        with lock:
+            profile = free.pop()
+        try:
+            run_soffice(lo_command(soffice, profile, out, [letter]))
+        finally:
+            with lock:
+                free.append(profile)
+
+    with ThreadPoolExecutor(len(profiles)) as pool:
+        list(pool.map(one, letters))
+
+
+OWN_CPU: list[float] = []  # the last measure's CPU per letter spent in this process (Python)
+
+
+def measure(name: str, letters: int, action: Callable[[Path], None], out: Path) -> tuple[float, float, int]:
+    """Run ``action(out)``; return (seconds, CPU seconds per letter, peak tree RSS)."""
+    out.mkdir(parents=True)
+    own_before, children_before = cpu_seconds()
+    with TreeMemory() as memory:
+        started = time.perf_counter()
+        action(out)
+        seconds = time.perf_counter() - started
+    own, children = cpu_seconds()
+    OWN_CPU[:] = [(own - own_before) / letters]
+    cpu = (own - own_before + children - children_before) / letters
+    made = len(list(out.glob("*.pdf")))
+    assert made == letters, f"{name}: {made} PDF sur {letters}"
+    shutil.rmtree(out)
+    return seconds, cpu, memory.peak
+
+
+def line(size: int, label: str, seconds: float, letters: int, cpu: float, peak: int, note: str = "") -> None:
     print(
-        f"{size:>8} {'convert_to_pdf (batched workers)':<34} {batched:>8.2f} "
-        f"{size / batched:>10.1f} {mb(batched_peak):>14}   {best}: "
-        + ", ".join(f"{t:.2f}" for t in batched_runs)
+        f"{size:>6} {label:<40} {seconds:>8.2f} {letters / seconds:>9.1f} "
+        f"{cpu * 1000:>9.0f} {peak / 2**20:>8.0f}  {note}",
+        flush=True,
     )
-    label = (
-        "naive, one soffice per letter" if len(sample) == size else f"naive, extrapolated from {len(sample)}"
+
+
+def bench_lettergen(size: int, letters: list[Path], jobs: int, batch_size: int, root: Path) -> float:
+    reports = []
+
+    def run(out: Path) -> None:
+        report = convert_to_pdf(letters, out, jobs=jobs, batch_size=batch_size)
+        assert report.ok, report.failures[:3]
+        reports.append(report)
+
+    seconds, cpu, peak = measure("lettergen", size, run, root / "out-lg")
+    note = (
+        f"{reports[0].batches} soffice calls, retried {reports[0].retried}, "
+        f"Python {OWN_CPU[0] * 1000:.1f} ms/l; {load()}"
     )
-    print(
-        f"{size:>8} {label:<34} {naive_total:>8.2f} {1 / per_letter:>10.1f} "
-        f"{mb(naive_peak):>14}   {best}: " + ", ".join(f"{t / len(sample) * size:.2f}" for t in naive_runs)
-    )
-    cpu_b, cpu_n = min(cpu["batched"]), min(cpu["naive"])
-    print(
-        f"{size:>8} speed-up: {naive_total / batched:.1f}x wall clock "
-        f"(retried {report.retried}, killed {report.killed}); "
-        f"LibreOffice CPU per letter: {cpu_b * 1000:.0f} ms batched, "
-        f"{cpu_n * 1000:.0f} ms naive ({cpu_n / cpu_b:.1f}x less CPU)"
-    )
-    shutil.rmtree(src)
+    line(size, f"lettergen convert_to_pdf (lots ≤ {batch_size})", seconds, size, cpu, peak, note)
+    return seconds
+
+
+def bench_cli(size: int, letters: list[Path], program: str, profiles: list[Path], root: Path) -> float:
+    def run(out: Path) -> None:
+        cli_parallel(program, profiles, letters, out)
+
+    seconds, cpu, peak = measure("cli", size, run, root / "out-cli")
+    line(size, f"LibreOffice CLI, {len(profiles)} calls at once", seconds, size, cpu, peak, load())
+    return seconds
+
+
+def bench_per_letter(size: int, sample: list[Path], soffice: str, profiles: list[Path], root: Path) -> float:
+    def run(out: Path) -> None:
+        per_letter(soffice, profiles, sample, out)
+
+    seconds, cpu, peak = measure("naive", len(sample), run, root / "out-1")
+    extrapolated = seconds / len(sample) * size
+    note = f"extrapolated from {len(sample)}; {load()}"
+    line(size, f"one soffice per letter ({len(profiles)} at once)", extrapolated, size, cpu, peak, note)
+    return extrapolated
+
+
+def copies(models: list[Path], size: int, folder: Path) -> list[Path]:
+    """``size`` letters cycling over the models, under distinct names."""
+    folder.mkdir()
+    letters = [folder / f"lettre_{i:05d}.docx" for i in range(size)]
+    for i, letter in enumerate(letters):
+        shutil.copyfile(models[i % len(models)], letter)
+    return letters
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000])
-    parser.add_argument(
-        "--sample", type=int, default=20, help="naive runs on at most this many letters, then extrapolates"
-    )
-    parser.add_argument(
-        "--naive-full-up-to",
-        type=int,
-        default=100,
-        help="sizes up to this run the naive pipeline on every letter",
-    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 500, 1000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--batch-size", type=int, default=None)
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=1,
-        help="alternate the two approaches this many times, keep each one's best",
-    )
+    parser.add_argument("--sample", type=int, default=20, help="letters timed for one soffice per letter")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[DEFAULT_BATCH_SIZE])
+    parser.add_argument("--no-cli", action="store_true", help="lettergen only (batch size studies)")
     args = parser.parse_args()
 
     soffice = find_soffice()
+    program = soffice_binary(soffice)
     root = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     try:
-        model = root / "model.docx"
-        make_letter(model)
-        profile = root / "naive-profile"
-        warm = root / "warm"
-        naive(soffice, [model], warm, profile)  # first start of a profile, not timed
-        print(
-            f"cores: {os.cpu_count()}, jobs: {args.jobs}, "
-            f"batch size: {args.batch_size or 'default'}; LibreOffice: {soffice}"
-        )
-        print(f"{'letters':>8} {'approach':<34} {'seconds':>8} {'letters/s':>10} {'peak tree RSS':>14}")
+        models = example_letters(root / "campagne")
+        profiles = [root / f"profile-{i}" for i in range(args.jobs)]
+        for profile in profiles:  # a profile's first start is the slowest: not timed
+            run_soffice(lo_command(program, profile, root / "warm", models[:1]))
+        print(f"cores: {os.cpu_count()}, jobs: {args.jobs}; LibreOffice: {program}; {load()}")
+        print(f"{'N':>6} {'approach':<40} {'seconds':>8} {'letters/s':>9} {'CPU ms/l':>9} {'peak MB':>8}")
         for size in args.sizes:
-            bench_size(args, soffice, root, model, profile, size)
-        children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        print(f"largest single child process (ru_maxrss): {children / 1024:.0f} MB")
+            letters = copies(models, size, root / f"docx-{size}")
+            for batch_size in args.batch_sizes:
+                ours = bench_lettergen(size, letters, args.jobs, batch_size, root)
+            if not args.no_cli:
+                cli = bench_cli(size, letters, program, profiles, root)
+                sample = letters[: min(size, args.sample)]
+                naive = bench_per_letter(size, sample, soffice, profiles, root)
+                print(
+                    f"{size:>6} lettergen: {cli / ours:.2f}x LibreOffice's CLI, "
+                    f"{naive / ours:.1f}x one soffice per letter",
+                    flush=True,
+                )
+            shutil.rmtree(root / f"docx-{size}")
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

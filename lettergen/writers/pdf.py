@@ -1,58 +1,47 @@
-"""PDF from the DOCX letters, with LibreOffice in batches.
+"""PDF from the DOCX letters: one LibreOffice call per batch of letters, cut back with pypdf.
 
-Why batches: starting ``soffice`` costs about 0.7 s, converting one more file
-in an already started ``soffice`` about 50 ms (``perf_baseline.md``). So
-``convert_to_pdf`` hands each ``soffice`` call a batch of letters, and runs
-``jobs`` such calls at once, each worker with its own LibreOffice user profile
-(two ``soffice`` sharing a profile cannot run together). A worker creates its
-profile once and reuses it for all its batches: the first start of a profile
-is the slowest.
+Why batches in one document: LibreOffice spends about 1 s starting and 40 ms on every document
+it opens, but only 5–10 ms on a page (``benchmarks/bench_pdf.py``). So ``convert_to_pdf``
+combines each batch of letters into one DOCX (``docx_combine``: each letter its own section,
+its page numbers from 1, its page total right), converts it with one ``soffice`` call, and cuts
+the PDF back into letters at the named destinations LibreOffice exports (``pdf_split``). It
+runs ``jobs`` such calls at once, each on its own LibreOffice profile (``libreoffice``), and
+one more thread combines and cuts while LibreOffice works.
 
 Robustness:
 
-* every ``soffice`` runs in its own session (process group); a call that
-  outlives its deadline (``timeout`` seconds per letter, plus two letters'
-  worth for start-up) is killed with its whole group, the worker's profile is
-  thrown away and replaced, and the batch's letters are retried once, one
-  letter per call; a letter that fails again is reported with LibreOffice's
-  message. Letters of a batch that ended normally but produced no PDF (a
-  corrupt DOCX) are retried one by one as well, so the message reported
-  belongs to that letter alone.
-* the import filter is forced to Word 2007 XML for ``.docx`` files: without
-  it LibreOffice "converts" random bytes as plain text.
-* PDFs are written by LibreOffice into a hidden temporary folder inside
-  ``out_dir`` and moved into place with ``os.replace``: a PDF under its final
-  name is always complete.
+* a call that outlives its deadline (``timeout`` seconds per letter, plus two letters' worth
+  for start-up) is killed with its whole process group, its profile replaced, and the batch's
+  letters are retried once, one letter per call; a batch that ends without a usable PDF, or a
+  letter whose cut does not check out, is retried the same way, so that one bad letter does not
+  cost its neighbours and the message reported belongs to that letter alone;
+* a DOCX that cannot be combined (not a readable Word file, or built on other parts than its
+  batch) is converted by LibreOffice as it is, so LibreOffice has its say about it;
+* every letter's PDF is parsed back (its page count) and written under a temporary name, then
+  renamed (``lettergen.files``): a PDF under its final name is always complete.
 
-Reproducibility: LibreOffice's PDFs are deterministic except for the
-``/CreationDate``, the trailer ``/ID`` and ``/DocChecksum``. When a
-``creation_date`` is given (or ``SOURCE_DATE_EPOCH`` is set), these are
-rewritten in place, keeping their byte length so the cross-reference table
-stays valid: the date becomes ``creation_date`` (UTC), the ID and checksum an
-MD5 of the normalised file. Same DOCX, same date: byte-identical PDF.
-Otherwise LibreOffice's stamps are kept (each run then differs in those
-bytes only).
+Reproducibility: each letter's PDF carries its own title, author and creation date (from the
+DOCX's core properties; ``creation_date``, or ``SOURCE_DATE_EPOCH``, overrides the date) and no
+clock-dependent byte: the same letters in the same batches give byte-identical PDFs.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
-import queue
-import re
 import shutil
-import signal
-import subprocess
 import tempfile
-import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lettergen.errors import ConversionError, OutputError
+from lettergen.files import atomic_writer, output_error, write_atomically
+from lettergen.writers.docx_combine import DocxMeta, combine_letters, read_meta
+from lettergen.writers.libreoffice import INSTALL_HINT, PDF_WITH_DESTINATIONS, Call, LibreOffice, find_soffice
+from lettergen.writers.pdf_split import PdfMeta, SplitError, split_batch, whole_letter
 
 __all__ = [
     "INSTALL_HINT",
@@ -65,27 +54,10 @@ __all__ = [
     "pdf_text",
 ]
 
-INSTALL_HINT = (
-    "LibreOffice est introuvable (ni « soffice » ni « libreoffice » dans le PATH) : "
-    "la conversion en PDF est impossible (les lettres DOCX, elles, n’en ont pas besoin). "
-    "Pour l’installer sous Debian ou Ubuntu : "
-    "sudo apt-get install libreoffice-writer-nogui fonts-liberation2"
-)
-
-DEFAULT_TIMEOUT = 5.0  # seconds per letter (normal: 0.05–0.4 s); a call gets timeout * (letters + 2)
-DEFAULT_BATCH_SIZE = 50
+DEFAULT_TIMEOUT = 5.0  # seconds per letter (normal: 0.02–0.4 s); a call gets timeout * (letters + 2)
+DEFAULT_BATCH_SIZE = 200  # letters per document: see benchmarks/bench_pdf.py --batch-sizes
 _STARTUP_LETTERS = 2  # start-up allowance, counted in letters' worth of timeout
-_DOCX_FILTER = "MS Word 2007 XML"
-_NOISE = ("failed to launch javaldx",)
-
-
-def find_soffice() -> str:
-    """Path of LibreOffice's ``soffice`` (or ``libreoffice``); ConversionError if absent."""
-    for name in ("soffice", "libreoffice"):
-        found = shutil.which(name)
-        if found:
-            return found
-    raise ConversionError(INSTALL_HINT)
+_FILES_PER_CALL = 200  # letters handed as files: the soffice wrapper drops those beyond ~244
 
 
 @dataclass(frozen=True)
@@ -107,6 +79,7 @@ class ConversionReport:
     failures: list[ConversionFailure] = field(default_factory=list)
     retried: int = 0  # letters that needed a second attempt
     killed: int = 0  # soffice calls killed after their deadline
+    batches: int = 0  # soffice calls on a combined document
 
     @property
     def ok(self) -> bool:
@@ -117,169 +90,105 @@ class ConversionReport:
         return list(self.converted.values())
 
 
-# --------------------------------------------------------------------------- workers
+# --------------------------------------------------------------------------- one batch
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Batch:
-    paths: list[Path]
+    paths: tuple[Path, ...]
+    combine: bool = True  # False: the files go to LibreOffice as they are
     retry: bool = False  # second attempt: a failure is final
 
 
 @dataclass
 class _Outcome:
     batch: _Batch
-    done: dict[Path, Path]  # docx -> pdf moved into out_dir
-    missing: list[Path]
-    message: str  # LibreOffice's stderr (noise removed), or our own words
-    timed_out: bool = False
-    crashed: bool = False  # non-zero exit or could not start
-    errors: dict[Path, str] = field(default_factory=dict)  # our own, per letter
+    letters: tuple[Path, ...]  # those this call converted (the others were deferred)
+    call: Call
+    done: dict[Path, Path] = field(default_factory=dict)  # docx -> pdf in out_dir
+    missing: dict[Path, str] = field(default_factory=dict)  # docx -> why not (may be "")
+    errors: dict[Path, str] = field(default_factory=dict)  # final: the PDF could not be written
+    deferred: list[_Batch] = field(default_factory=list)
 
 
-class _Profile:
-    """A LibreOffice user profile in a temporary folder, owned by one worker at a time."""
+@dataclass(frozen=True)
+class _Job:
+    """What every batch of one ``convert_to_pdf`` call shares."""
 
-    def __init__(self) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="lettergen-lo-profile-"))
-        self.uri = self.dir.as_uri()
+    libreoffice: LibreOffice
+    out_dir: Path
+    tmp_root: Path
+    timeout: float
+    creation_date: datetime | None
 
-    def discard(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+    def deadline(self, letters: int) -> float:
+        return self.timeout * (letters + _STARTUP_LETTERS)
 
-
-class _Converter:
-    def __init__(
-        self, soffice: str, out_dir: Path, tmp_root: Path, timeout: float, creation_date: datetime | None
-    ):
-        self.soffice = soffice
-        self.out_dir = out_dir
-        self.tmp_root = tmp_root
-        self.timeout = timeout
-        self.creation_date = creation_date
-        self.profiles: queue.Queue[_Profile] = queue.Queue()
-        self.all_profiles: list[_Profile] = []
-        self.running: set[subprocess.Popen] = set()
-        self.lock = threading.Lock()
-        self.stopping = threading.Event()
-        self.killed = 0
-
-    def add_profile(self) -> None:
-        profile = _Profile()
-        with self.lock:
-            self.all_profiles.append(profile)
-        self.profiles.put(profile)
-
-    def run(self, batch: _Batch) -> _Outcome:
-        profile = self.profiles.get()
-        fresh_needed = False
-        try:
-            outcome = self._run(batch, profile)
-            fresh_needed = outcome.timed_out or outcome.crashed
-            return outcome
-        finally:
-            if fresh_needed:
-                profile.discard()
-                self.add_profile()
-            else:
-                self.profiles.put(profile)
-
-    def _run(self, batch: _Batch, profile: _Profile) -> _Outcome:
-        work = Path(tempfile.mkdtemp(prefix="batch-", dir=self.tmp_root))
-        pdf_dir = work / "pdf"
-        pdf_dir.mkdir()
-        cmd = [
-            self.soffice,
-            f"-env:UserInstallation={profile.uri}",
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-        ]
-        if all(p.suffix.lower() == ".docx" for p in batch.paths):
-            cmd.append(f"--infilter={_DOCX_FILTER}")
-        cmd += ["--convert-to", "pdf", "--outdir", str(pdf_dir)]
-        cmd += [str(p) for p in batch.paths]
-        deadline = self.timeout * (len(batch.paths) + _STARTUP_LETTERS)
-        timed_out = crashed = False
-        message = ""
-        try:
-            with open(work / "stdout", "wb") as out, open(work / "stderr", "wb") as err:
-                if self.stopping.is_set():
-                    raise OSError("conversion interrompue")
-                proc = subprocess.Popen(
-                    cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True
-                )
-                with self.lock:
-                    self.running.add(proc)
-                try:
-                    proc.wait(timeout=deadline)
-                except subprocess.TimeoutExpired:
-                    timed_out = True
-                    _kill_group(proc)  # the shell wrapper, oosplash and soffice.bin
-                    proc.wait()
-                    with self.lock:
-                        self.killed += 1
-                finally:
-                    with self.lock:
-                        self.running.discard(proc)
-            crashed = proc.returncode != 0 and not timed_out
-            message = _clean_stderr((work / "stderr").read_bytes())
-            if timed_out:
-                message = (
-                    f"LibreOffice ne répond plus après {deadline:g} s "
-                    f"({len(batch.paths)} lettre(s)) : processus arrêté"
-                    + (f" ; {message}" if message else "")
-                )
-            elif crashed and not message:
-                message = f"LibreOffice s’est arrêté avec le code {proc.returncode}"
-        except OSError as exc:
-            crashed = True
-            message = f"LibreOffice n’a pas pu être lancé : {exc}"
-
-        done: dict[Path, Path] = {}
-        missing: list[Path] = []
-        errors: dict[Path, str] = {}
-        for docx in batch.paths:
-            produced = pdf_dir / (docx.stem + ".pdf")
-            if not timed_out and _complete_pdf(produced):
-                final = self.out_dir / produced.name
-                try:
-                    if self.creation_date is not None:
-                        _normalise_pdf(produced, self.creation_date)
-                    os.replace(produced, final)
-                except OSError as exc:  # disk full, folder removed meanwhile…
-                    missing.append(docx)
-                    errors[docx] = f"écriture de {final} impossible : {exc.strerror or exc}"
-                else:
-                    done[docx] = final
-            else:
-                missing.append(docx)
-        shutil.rmtree(work, ignore_errors=True)
-        return _Outcome(batch, done, missing, message, timed_out, crashed, errors)
-
-    def stop(self) -> None:
-        self.stopping.set()
-        with self.lock:
-            procs = list(self.running)
-        for proc in procs:
-            _kill_group(proc)
-
-    def cleanup(self) -> None:
-        for profile in self.all_profiles:
-            profile.discard()
+    def meta(self, docx: DocxMeta) -> PdfMeta:
+        return PdfMeta(docx.title, docx.author, self.creation_date or _w3c_date(docx.created))
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _run_batch(job: _Job, batch: _Batch) -> _Outcome:
+    work = Path(tempfile.mkdtemp(prefix="lot-", dir=job.tmp_root))
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        return _run_combined(job, batch, work) if batch.combine else _run_files(job, batch, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
-def _clean_stderr(raw: bytes) -> str:
-    lines = raw.decode("utf-8", "replace").splitlines()
-    kept = [line.strip() for line in lines if line.strip() and not any(n in line for n in _NOISE)]
-    return " ; ".join(kept)
+def _run_combined(job: _Job, batch: _Batch, work: Path) -> _Outcome:
+    combined = combine_letters(batch.paths)
+    deferred = [_Batch(combined.apart, True, batch.retry)] if combined.apart else []
+    deferred += [
+        _Batch(combined.unreadable[i : i + _FILES_PER_CALL], False, batch.retry)
+        for i in range(0, len(combined.unreadable), _FILES_PER_CALL)
+    ]
+    if not combined.letters:
+        return _Outcome(batch, (), Call(""), deferred=deferred)
+    source = work / "lot.docx"
+    source.write_bytes(combined.data)
+    deadline = job.deadline(len(combined.letters))
+    call = job.libreoffice.convert([source], work, deadline, PDF_WITH_DESTINATIONS)
+    produced = work / "lot.pdf"
+    results: Sequence[bytes | SplitError | None] = [None] * len(combined.letters)
+    if not call.timed_out and _complete_pdf(produced):
+        results = split_batch(produced, [job.meta(m) for m in combined.meta])
+    outcome = _deliver(job, batch, combined.letters, results, call)
+    outcome.deferred = deferred
+    return outcome
+
+
+def _run_files(job: _Job, batch: _Batch, work: Path) -> _Outcome:
+    call = job.libreoffice.convert(batch.paths, work, job.deadline(len(batch.paths)))
+    results: list[bytes | SplitError | None] = []
+    for docx in batch.paths:
+        produced = work / (docx.stem + ".pdf")
+        complete = not call.timed_out and _complete_pdf(produced)
+        results.append(whole_letter(produced, job.meta(read_meta(docx))) if complete else None)
+    return _deliver(job, batch, batch.paths, results, call)
+
+
+def _deliver(
+    job: _Job,
+    batch: _Batch,
+    letters: tuple[Path, ...],
+    results: Sequence[bytes | SplitError | None],
+    call: Call,
+) -> _Outcome:
+    """Write each letter's checked PDF under its final name; say why for the others."""
+    outcome = _Outcome(batch, letters, call)
+    for docx, result in zip(letters, results, strict=True):
+        if not isinstance(result, bytes):
+            outcome.missing[docx] = str(result) if result is not None else ""
+            continue
+        final = job.out_dir / (docx.stem + ".pdf")
+        try:
+            write_atomically(final, result)
+        except OutputError as error:  # disk full, folder removed meanwhile…
+            outcome.errors[docx] = str(error)
+        else:
+            outcome.done[docx] = final
+    return outcome
 
 
 def _complete_pdf(path: Path) -> bool:
@@ -294,6 +203,14 @@ def _complete_pdf(path: Path) -> bool:
     except OSError:
         return False
     return head == b"%PDF-" and b"%%EOF" in tail
+
+
+def _w3c_date(text: str) -> datetime | None:
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- API
@@ -312,29 +229,51 @@ def convert_to_pdf(
 ) -> ConversionReport:
     """Convert DOCX letters to ``out_dir/<stem>.pdf`` with ``jobs`` LibreOffice workers.
 
-    ``timeout`` is in seconds per letter: a call converting n letters is killed
-    after ``timeout * (n + 2)`` seconds. ``on_done(docx_path)`` is called once
-    per letter (converted or failed), from the calling thread. ``soffice``
-    defaults to ``find_soffice()``. ``creation_date`` (or ``SOURCE_DATE_EPOCH``)
-    makes the PDFs byte-reproducible (see the module docstring).
+    ``batch_size`` letters at most go into one document. ``timeout`` is in seconds per letter:
+    a call converting n letters is killed after ``timeout * (n + 2)`` seconds.
+    ``on_done(docx_path)`` is called once per letter (converted or failed), from the calling
+    thread, once its PDF is in place. ``soffice`` defaults to ``find_soffice()``.
+    ``creation_date`` (or ``SOURCE_DATE_EPOCH``) stamps every PDF instead of its DOCX's date.
 
-    Raises ConversionError if LibreOffice is missing or two letters share a
-    file stem (their PDFs would overwrite each other); every other problem is
-    reported in ``ConversionReport.failures`` and the other letters delivered.
+    Raises ConversionError if LibreOffice is missing or two letters share a file stem (their
+    PDFs would overwrite each other), OutputError if ``out_dir`` cannot be written; every other
+    problem is reported in ``ConversionReport.failures`` and the other letters delivered.
     """
+    if jobs < 1 or batch_size < 1 or timeout <= 0:
+        raise ValueError("jobs, batch_size and timeout must be positive")
     given = [Path(p) for p in docx_paths]
     # LibreOffice gets absolute paths (never mistaken for options); the report
     # names each letter as the caller did.
     original = {p.absolute(): p for p in given}
-    paths = list(original)
-    out_dir = Path(out_dir)
-    if jobs < 1 or batch_size < 1 or timeout <= 0:
-        raise ValueError("jobs, batch_size and timeout must be positive")
-    if soffice is None:
-        soffice = find_soffice()
-    if creation_date is None and os.environ.get("SOURCE_DATE_EPOCH", "").strip().isdigit():
-        creation_date = datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), UTC)
+    _check_names(given, list(original))
+    soffice = soffice or find_soffice()
+    creation_date = creation_date or _source_date_epoch()
+    report = ConversionReport()
+    results: dict[Path, Path | ConversionFailure] = {}
 
+    def finish(path: Path, result: Path | ConversionFailure) -> None:
+        if isinstance(result, ConversionFailure):
+            result = ConversionFailure(original[path], result.message)
+        results[path] = result
+        if on_done is not None:
+            on_done(path)
+
+    todo = [p for p in original if p.is_file()]
+    for p in original:
+        if not p.is_file():
+            finish(p, ConversionFailure(p, "fichier DOCX introuvable"))
+    if todo:
+        _prepare(Path(out_dir))
+        _convert(todo, Path(out_dir), jobs, timeout, batch_size, soffice, creation_date, finish, report)
+    for p, result in ((p, results[p]) for p in original):
+        if isinstance(result, ConversionFailure):
+            report.failures.append(result)
+        else:
+            report.converted[original[p]] = result
+    return report
+
+
+def _check_names(given: list[Path], paths: list[Path]) -> None:
     if len(paths) != len(given):
         raise ConversionError("la même lettre figure deux fois dans la liste à convertir")
     seen: dict[str, Path] = {}
@@ -347,118 +286,88 @@ def convert_to_pdf(
             )
         seen[p.stem] = p
 
-    report = ConversionReport()
-    results: dict[Path, Path | ConversionFailure] = {}
 
-    def finish(path: Path, result: Path | ConversionFailure) -> None:
-        if isinstance(result, ConversionFailure):
-            result = ConversionFailure(original[path], result.message)
-        results[path] = result
-        if on_done is not None:
-            on_done(path)
-
-    todo: list[Path] = []
-    for p in paths:
-        if p.is_file():
-            todo.append(p)
-        else:
-            finish(p, ConversionFailure(p, "fichier DOCX introuvable"))
-    if todo:
-        try:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            probe = Path(tempfile.mkdtemp(prefix=".lettergen-pdf-", dir=out_dir))
-            probe.rmdir()
-        except OSError as exc:
-            raise OutputError(
-                f"impossible d’écrire les PDF dans ce dossier : {exc.strerror or exc}", file=str(out_dir)
-            ) from exc
-        _convert(todo, out_dir, jobs, timeout, batch_size, soffice, creation_date, finish, report)
-
-    for p in paths:
-        result = results[p]
-        if isinstance(result, ConversionFailure):
-            report.failures.append(result)
-        else:
-            report.converted[original[p]] = result
-    return report
+def _source_date_epoch() -> datetime | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return datetime.fromtimestamp(int(value), UTC) if value.isdigit() else None
 
 
-def _convert(todo, out_dir, jobs, timeout, batch_size, soffice, creation_date, finish, report):
-    # Small runs: spread the letters so that every worker gets some.
-    size = max(1, min(batch_size, math.ceil(len(todo) / jobs)))
-    batches = [_Batch(todo[i : i + size]) for i in range(0, len(todo), size)]
+def _prepare(out_dir: Path) -> None:
+    """Create ``out_dir`` and check a file can be made in it, before any LibreOffice starts."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        Path(tempfile.mkdtemp(prefix=".lettergen-pdf-", dir=out_dir)).rmdir()
+    except OSError as error:
+        raise output_error(out_dir, error) from None
+
+
+def plan_batches(count: int, jobs: int, batch_size: int) -> list[range]:
+    """Cut ``count`` letters into batches of at most ``batch_size``, a multiple of ``jobs`` of them.
+
+    Equal batches keep every worker busy to the end: 1,000 letters on 2 workers with at most
+    200 a batch make 6 batches of 167, not 5 of 200 with one worker idle for the last.
+    """
+    batches = math.ceil(count / batch_size)
+    batches = min(count, jobs * math.ceil(batches / jobs))
+    size = math.ceil(count / batches) if batches else 0
+    return [range(i, min(i + size, count)) for i in range(0, count, size)] if size else []
+
+
+Finish = Callable[[Path, "Path | ConversionFailure"], None]
+
+
+def _convert(
+    todo: list[Path],
+    out_dir: Path,
+    jobs: int,
+    timeout: float,
+    batch_size: int,
+    soffice: str,
+    creation_date: datetime | None,
+    finish: Finish,
+    report: ConversionReport,
+) -> None:
+    batches = [_Batch(tuple(todo[r.start : r.stop])) for r in plan_batches(len(todo), jobs, batch_size)]
     jobs = min(jobs, len(batches))
     tmp_root = Path(tempfile.mkdtemp(prefix=".lettergen-pdf-", dir=out_dir))
-    conv = _Converter(soffice, out_dir, tmp_root, timeout, creation_date)
-    for _ in range(jobs):
-        conv.add_profile()
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="soffice")
-    pending: set[Future] = set()
+    libreoffice = LibreOffice(soffice, jobs)
+    job = _Job(libreoffice, out_dir, tmp_root, timeout, creation_date)
+    # One thread more than LibreOffice profiles: it combines or cuts while both convert.
+    pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="soffice")
     try:
-        pending = {pool.submit(conv.run, b) for b in batches}
+        pending = {pool.submit(_run_batch, job, b) for b in batches}
         while pending:
             finished, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
-                outcome: _Outcome = future.result()
-                for docx, pdf in outcome.done.items():
-                    finish(docx, pdf)
-                retry_each = not outcome.batch.retry and (
-                    len(outcome.batch.paths) > 1 or outcome.timed_out or outcome.crashed
-                )
-                for docx in outcome.missing:
-                    if retry_each:
-                        report.retried += 1
-                        pending.add(pool.submit(conv.run, _Batch([docx], retry=True)))
-                    elif docx in outcome.errors:
-                        message = outcome.errors[docx]
-                    else:
-                        message = "LibreOffice n’a pas pu convertir cette lettre : " + (
-                            outcome.message or "aucun PDF produit"
-                        )
-                        finish(docx, ConversionFailure(docx, message))
+                for batch in _absorb(future.result(), finish, report):
+                    pending.add(pool.submit(_run_batch, job, batch))
     finally:
-        conv.stop()
+        libreoffice.stop()
         pool.shutdown(wait=True, cancel_futures=True)
-        conv.cleanup()
-        report.killed = conv.killed
+        libreoffice.cleanup()
+        report.killed = libreoffice.killed
         shutil.rmtree(tmp_root, ignore_errors=True)
 
 
-# --------------------------------------------------------------------------- reproducibility
-
-_DATE_RE = re.compile(rb"/CreationDate\(D:([0-9]{14}[^)]*)\)")
-_ID_RE = re.compile(rb"/ID \[ <([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)> \]")
-_SUM_RE = re.compile(rb"/DocChecksum /([0-9A-Fa-f]+)")
-
-
-def _normalise_pdf(path: Path, when: datetime) -> None:
-    """Rewrite LibreOffice's date, /ID and /DocChecksum in place, same byte lengths."""
-    data = bytearray(path.read_bytes())
-    match = _DATE_RE.search(data)
-    if match:
-        old = match.group(1)
-        stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M%S").encode()
-        for suffix in (b"Z", b"Z'", b"+00'00'", b"+00'00", b"Z00'00'"):
-            if len(stamp + suffix) == len(old):
-                data[match.start(1) : match.end(1)] = stamp + suffix
-                break
-    ids = list(_ID_RE.finditer(data))
-    sums = list(_SUM_RE.finditer(data))
-    blanked = bytearray(data)
-    for m in ids:
-        for g in (1, 2):
-            blanked[m.start(g) : m.end(g)] = b"0" * (m.end(g) - m.start(g))
-    for m in sums:
-        blanked[m.start(1) : m.end(1)] = b"0" * (m.end(1) - m.start(1))
-    digest = hashlib.md5(bytes(blanked)).hexdigest().upper().encode()
-    for m in ids:
-        for g in (1, 2):
-            n = m.end(g) - m.start(g)
-            data[m.start(g) : m.end(g)] = (digest * (n // len(digest) + 1))[:n]
-    for m in sums:
-        n = m.end(1) - m.start(1)
-        data[m.start(1) : m.end(1)] = (digest * (n // len(digest) + 1))[:n]
-    path.write_bytes(bytes(data))
+def _absorb(outcome: _Outcome, finish: Finish, report: ConversionReport) -> list[_Batch]:
+    """Deliver an outcome's letters; return the batches still to run (deferred, retries)."""
+    if outcome.batch.combine and outcome.letters:
+        report.batches += 1
+    for docx, pdf in outcome.done.items():
+        finish(docx, pdf)
+    for docx, message in outcome.errors.items():
+        finish(docx, ConversionFailure(docx, message))
+    call = outcome.call
+    retry_each = not outcome.batch.retry and (len(outcome.letters) > 1 or call.timed_out or call.crashed)
+    todo = list(outcome.deferred)
+    for docx, why in outcome.missing.items():
+        if retry_each:
+            report.retried += 1
+            todo.append(_Batch((docx,), outcome.batch.combine, retry=True))
+        else:
+            reason = call.message or why or "aucun PDF produit"
+            finish(docx, ConversionFailure(docx, "LibreOffice n’a pas pu convertir cette lettre : " + reason))
+    return todo
 
 
 # --------------------------------------------------------------------------- pypdf helpers
@@ -483,28 +392,13 @@ def merge_pdfs(pdf_paths: Iterable[Path], out_path: Path) -> int:
             box = reader.pages[-1].mediabox
             writer.add_blank_page(width=box.width, height=box.height)
     total = len(writer.pages)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + out_path.name + ".", suffix=".tmp", dir=out_path.parent)
     try:
-        with os.fdopen(fd, "wb") as f:
-            writer.write(f)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise output_error(out_path, error) from None
+    with atomic_writer(out_path) as handle:
+        writer.write(handle)
     return total
-
-
-def _umask() -> int:
-    """The process umask, read without changing it (os.umask would, for every thread)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
 
 
 def pdf_text(path: Path) -> str:

@@ -1,0 +1,132 @@
+"""A batch PDF cut back into one PDF per letter, at the named destinations LibreOffice exported.
+
+The batch document (``docx_combine``) puts bookmark ``LGDk`` at the start of letter ``k`` and
+``LGFk`` on its last paragraph; LibreOffice exports both as named destinations. Letter ``k`` is
+the pages from ``LGDk`` up to the page before ``LGD(k+1)``; its ``LGFk`` must sit on that last
+page, or the cut is not trusted (the letter is then converted again on its own).
+
+Each letter's PDF is written by pypdf with its own information dictionary (title = the
+letter's objet, author = its sender, creation date = the letter's date, LibreOffice's
+producer) and ``/Lang fr-FR``, then parsed back: its page count must be the one cut. Nothing
+in it depends on the clock: its ``/ID`` is an MD5 of the file itself (written with a
+placeholder, then patched in place, same length), so the same batch gives the same bytes.
+The fonts are LibreOffice's subsets for the whole batch: a letter's bytes depend on its batch
+neighbours, not only on itself (same inputs and options, same batches, same bytes).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PyPdfError
+from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+
+from lettergen.writers.docx_combine import end_name, start_name
+
+__all__ = ["PdfMeta", "SplitError", "split_batch", "whole_letter"]
+
+LANGUAGE = "fr-FR"  # lettergen writes French letters
+_PLACEHOLDER = ByteStringObject(b"\xa5" * 16)
+_PLACEHOLDER_HEX = b"a5" * 16
+_HEADER = b"%PDF-1.6"  # LibreOffice 7.4's default version
+
+
+class SplitError(Exception):
+    """A letter that cannot be cut out of its batch PDF (in French, for the report)."""
+
+
+@dataclass(frozen=True)
+class PdfMeta:
+    """The information dictionary of one letter's PDF."""
+
+    title: str = ""
+    author: str = ""
+    created: datetime | None = None
+
+
+def split_batch(batch_pdf: Path, metas: Sequence[PdfMeta]) -> list[bytes | SplitError]:
+    """Cut ``batch_pdf`` into its ``len(metas)`` letters: each one's PDF bytes, or why not."""
+    try:
+        reader = PdfReader(batch_pdf)
+        pages = {
+            str(name).lstrip("/"): reader.get_destination_page_number(dest)
+            for name, dest in reader.named_destinations.items()
+        }
+        total = len(reader.pages)
+    except (OSError, PyPdfError, ValueError, KeyError) as error:
+        return [SplitError(f"PDF de LibreOffice illisible : {error}") for _ in metas]
+    starts = [pages.get(start_name(k)) for k in range(len(metas))]
+    results: list[bytes | SplitError] = []
+    for k, meta in enumerate(metas):
+        first, last = starts[k], pages.get(end_name(k))
+        following = next((s for s in starts[k + 1 :] if s is not None), total)
+        if first is None or last is None or not first <= last == following - 1:
+            results.append(SplitError(f"découpage du PDF incohérent (lettre {k + 1} du lot)"))
+            continue
+        results.append(_letter(reader, range(first, following), meta))
+    return results
+
+
+def whole_letter(pdf: Path, meta: PdfMeta) -> bytes | SplitError:
+    """A PDF LibreOffice made from one letter alone, rewritten like the letters of a batch."""
+    try:
+        reader = PdfReader(pdf)
+        count = len(reader.pages)
+    except (OSError, PyPdfError, ValueError, KeyError) as error:
+        return SplitError(f"PDF de LibreOffice illisible : {error}")
+    return _letter(reader, range(count), meta)
+
+
+def _letter(reader: PdfReader, pages: range, meta: PdfMeta) -> bytes | SplitError:
+    writer = PdfWriter()
+    writer.pdf_header = _HEADER
+    for number in pages:
+        writer.add_page(reader.pages[number])
+    writer.add_metadata(_information(reader, meta))
+    writer._root_object[NameObject("/Lang")] = TextStringObject(LANGUAGE)
+    # pypdf draws a random /ID unless one is set: a placeholder, replaced below by the file's MD5.
+    writer._ID = ArrayObject([_PLACEHOLDER, _PLACEHOLDER])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    data = _stamp_id(buffer.getvalue())
+    try:
+        count = len(PdfReader(io.BytesIO(data)).pages)
+    except (PyPdfError, ValueError, KeyError) as error:
+        return SplitError(f"PDF de la lettre illisible une fois découpé : {error}")
+    if count != len(pages):
+        return SplitError(f"PDF de la lettre incomplet ({count} pages au lieu de {len(pages)})")
+    return data
+
+
+def _information(reader: PdfReader, meta: PdfMeta) -> dict[str, str]:
+    source = reader.metadata
+    info = {
+        "/Creator": str(source.get("/Creator", "Writer")) if source else "Writer",
+        "/Producer": str(source.get("/Producer", "LibreOffice")) if source else "LibreOffice",
+    }
+    if meta.title:
+        info["/Title"] = meta.title
+    if meta.author:
+        info["/Author"] = meta.author
+    if meta.created is not None:
+        info["/CreationDate"] = info["/ModDate"] = pdf_date(meta.created)
+    return info
+
+
+def pdf_date(when: datetime) -> str:
+    """``when`` as a PDF date string, in UTC (``D:20210701000000Z``)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("D:%Y%m%d%H%M%SZ")
+
+
+def _stamp_id(data: bytes) -> bytes:
+    digest = hashlib.md5(data).hexdigest().encode()
+    stamped = data.replace(b"<" + _PLACEHOLDER_HEX + b">", b"<" + digest + b">")
+    return stamped
