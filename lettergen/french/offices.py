@@ -18,6 +18,8 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from lettergen.french.agreement import accord
+from lettergen.french.communes import Commune
+from lettergen.french.regions import region
 from lettergen.french.territories import Territory
 
 
@@ -31,7 +33,8 @@ class Fonction:
     elu: bool  # elected (élu) or appointed (nommé)
     consideration: str  # "haute" or "très haute"
     complement: str = ""  # "territoire": the territory's institution; "prefet": "de la Gironde";
-    # "ars": the regional health agency; "" none
+    # "ars": the regional health agency; "commune": "du Havre" (when the commune is known);
+    # "region": the territory's regional council; "" none
 
 
 FONCTIONS: Mapping[str, Fonction] = MappingProxyType(
@@ -48,7 +51,15 @@ FONCTIONS: Mapping[str, Fonction] = MappingProxyType(
             ),
             Fonction("depute", "député(e)", "député", True, "haute"),
             Fonction("senateur", "sénateur ou sénatrice", "sénateur", True, "haute"),
-            Fonction("maire", "maire", "maire", True, "haute"),
+            Fonction("maire", "maire", "maire", True, "haute", "commune"),
+            Fonction(
+                "president_cr",
+                "président(e) de conseil régional",
+                "président",
+                True,
+                "haute",
+                "region",
+            ),
             # "haute" for préfets is a default; some guides use "très haute" (conventions §1.2).
             Fonction("prefet", "préfet ou préfète", "préfet", False, "haute", "prefet"),
             Fonction("ministre", "ministre", "ministre", False, "très haute"),
@@ -90,13 +101,19 @@ def _capitalise(text: str) -> str:
 # and the result is immutable.
 @lru_cache(maxsize=4096)
 def office_forms(
-    fonction: str, genre: str | None, territory: Territory, forme_titre: str = ""
+    fonction: str,
+    genre: str | None,
+    territory: Territory,
+    forme_titre: str = "",
+    commune: Commune | None = None,
 ) -> OfficeForms:
     """The appel, closing, titles and participle for one recipient.
 
     ``fonction`` is a key of FONCTIONS (KeyError otherwise); ``genre`` "F", "M" or None;
     ``territory`` decides the real office of a president_cd (Paris → maire de Paris,
-    Corse → président du conseil exécutif…); ``forme_titre="le"`` → "Madame le Maire".
+    Corse → président du conseil exécutif…) and the region of a president_cr;
+    ``forme_titre="le"`` → "Madame le Maire"; ``commune`` is the complement of a maire
+    ("maire du Havre"; without it, plain "maire").
     """
     try:
         f = FONCTIONS[fonction]
@@ -112,6 +129,12 @@ def office_forms(
         chef, complement, complement_adresse = inst.chef_m, inst.complement, inst.complement_adresse
     elif f.complement == "prefet" and territory.prefet_de:
         complement = complement_adresse = territory.prefet_de
+    elif f.complement == "commune" and commune is not None:
+        complement = complement_adresse = commune.de
+    elif f.complement == "region" and territory.region_code:
+        region_de = region(territory.region_code).de
+        complement = f"du conseil régional {region_de}"
+        complement_adresse = f"du Conseil régional {region_de}"
     elif f.complement == "ars":
         complement = f"de l'agence régionale de santé {territory.region}"
         complement_adresse = f"de l'Agence régionale de santé {territory.region}"

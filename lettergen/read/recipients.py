@@ -29,13 +29,17 @@ KNOWN_COLUMNS = (
     "email",
     "formetitre",
     "source",
+    # import-elus columns (SPEC Part 2): read as text, not as figures; their checks come with
+    # the letters that use them.
+    "commune",
+    "elule",
+    "circonscription",
 )
 REQUIRED = ("prenom", "nom", "departement")
 _ALIASES = {
     "mail": "email",
     "courriel": "email",
     "cp": "codepostal",
-    "commune": "ville",
     "dept": "departement",
     "dep": "departement",
     "codedepartement": "departement",

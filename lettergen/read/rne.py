@@ -61,6 +61,7 @@ OUTPUT_COLUMNS = (
     "code_postal",
     "ville",
     "email",
+    "elu_le",
     "source",
 )
 
@@ -99,6 +100,7 @@ class RneRecipient:
     ville: str
     email: str
     source: str
+    elu_le: str = ""  # date the function began (AAAA-MM-JJ), "" when the file has none
 
     def as_row(self) -> dict[str, str]:
         """The CSV row: address lines joined with `` / ``."""
@@ -380,6 +382,7 @@ def import_rne(paths: Sequence[str | Path], addresses: str | Path = ADDRESSES) -
                 ville=town,
                 email=email,
                 source=source,
+                elu_le=holder.debut.isoformat() if holder.debut else "",
             )
         )
     return result
