@@ -52,14 +52,6 @@ FONCTIONS: Mapping[str, Fonction] = MappingProxyType(
             Fonction("depute", "député(e)", "député", True, "haute"),
             Fonction("senateur", "sénateur ou sénatrice", "sénateur", True, "haute"),
             Fonction("maire", "maire", "maire", True, "haute", "commune"),
-            Fonction(
-                "president_cr",
-                "président(e) de conseil régional",
-                "président",
-                True,
-                "haute",
-                "region",
-            ),
             # "haute" for préfets is a default; some guides use "très haute" (conventions §1.2).
             Fonction("prefet", "préfet ou préfète", "préfet", False, "haute", "prefet"),
             Fonction("ministre", "ministre", "ministre", False, "très haute"),
@@ -70,6 +62,14 @@ FONCTIONS: Mapping[str, Fonction] = MappingProxyType(
                 False,
                 "haute",
                 "ars",
+            ),
+            Fonction(
+                "president_cr",
+                "président(e) de conseil régional",
+                "président",
+                True,
+                "haute",
+                "region",
             ),
         )
     }

@@ -161,3 +161,11 @@ def test_packaged_rne_heads_are_a_fresh_import(tmp_path):
     )
     assert out.read_bytes() == PACKAGED_RNE.read_bytes()
     assert "elu_le" in out.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_shipped_presidents_match_a_fresh_import(tmp_path):
+    """recipients/presidents_2026-10.csv is exactly what import-elus --fonction president_cd writes today."""
+    out = tmp_path / "presidents.csv"
+    import_elus_command("president_cd", str(out))
+    shipped = Path(__file__).resolve().parents[2] / "recipients" / "presidents_2026-10.csv"
+    assert shipped.read_bytes() == out.read_bytes()
