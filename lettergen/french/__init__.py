@@ -5,9 +5,11 @@ Plain functions and frozen dataclasses; every data table is inside this package
 """
 
 from lettergen.french.agreement import accord, pluriel
+from lettergen.french.communes import Commune, commune, communes
 from lettergen.french.formats import date_longue, euros, nombre, pourcentage
 from lettergen.french.offices import FONCTIONS, Fonction, OfficeForms, address_institution, office_forms
 from lettergen.french.postal import address_block, validate_address
+from lettergen.french.regions import Region, region, regions
 from lettergen.french.territories import (
     Institution,
     Territory,
@@ -20,13 +22,17 @@ from lettergen.french.typography import identifier, typographie
 
 __all__ = [
     "FONCTIONS",
+    "Commune",
     "Fonction",
     "Institution",
     "OfficeForms",
+    "Region",
     "Territory",
     "accord",
     "address_block",
     "address_institution",
+    "commune",
+    "communes",
     "date_longue",
     "euros",
     "format_territories_table",
@@ -36,6 +42,8 @@ __all__ = [
     "office_forms",
     "pluriel",
     "pourcentage",
+    "region",
+    "regions",
     "territories",
     "territory",
     "typographie",

@@ -18,6 +18,8 @@ from functools import lru_cache
 from types import MappingProxyType
 
 from lettergen.french.agreement import accord
+from lettergen.french.communes import Commune
+from lettergen.french.regions import region
 from lettergen.french.territories import Territory
 
 
@@ -31,7 +33,8 @@ class Fonction:
     elu: bool  # elected (élu) or appointed (nommé)
     consideration: str  # "haute" or "très haute"
     complement: str = ""  # "territoire": the territory's institution; "prefet": "de la Gironde";
-    # "ars": the regional health agency; "" none
+    # "ars": the regional health agency; "commune": "du Havre" (when the commune is known);
+    # "region": the territory's regional council; "" none
     institution: str = ""  # the address's institution line when it is the same for every holder
 
 
@@ -49,7 +52,7 @@ FONCTIONS: Mapping[str, Fonction] = MappingProxyType(
             ),
             Fonction("depute", "député(e)", "député", True, "haute", institution="Assemblée nationale"),
             Fonction("senateur", "sénateur ou sénatrice", "sénateur", True, "haute", institution="Sénat"),
-            Fonction("maire", "maire", "maire", True, "haute"),
+            Fonction("maire", "maire", "maire", True, "haute", "commune"),
             # "haute" for préfets is a default; some guides use "très haute" (conventions §1.2).
             Fonction("prefet", "préfet ou préfète", "préfet", False, "haute", "prefet"),
             Fonction("ministre", "ministre", "ministre", False, "très haute"),
@@ -60,6 +63,14 @@ FONCTIONS: Mapping[str, Fonction] = MappingProxyType(
                 False,
                 "haute",
                 "ars",
+            ),
+            Fonction(
+                "president_cr",
+                "président(e) de conseil régional",
+                "président",
+                True,
+                "haute",
+                "region",
             ),
         )
     }
@@ -87,17 +98,44 @@ def _capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _complements(f: Fonction, territory: Territory, commune: Commune | None) -> tuple[str, str, str]:
+    """(title noun, complement in running text, complement in the address block) of one office."""
+    if f.complement == "territoire":
+        inst = territory.institution
+        return inst.chef_m, inst.complement, inst.complement_adresse
+    if f.complement == "prefet" and territory.prefet_de:
+        return f.chef, territory.prefet_de, territory.prefet_de
+    if f.complement == "commune" and commune is not None:
+        return f.chef, commune.de, commune.de
+    if f.complement == "region" and territory.region_code:
+        region_de = region(territory.region_code).de
+        return f.chef, f"du conseil régional {region_de}", f"du Conseil régional {region_de}"
+    if f.complement == "ars":
+        return (
+            f.chef,
+            f"de l'agence régionale de santé {territory.region}",
+            f"de l'Agence régionale de santé {territory.region}",
+        )
+    return f.chef, "", ""
+
+
 # Cached: 35 000 letters share a few hundred (office, gender, territory) combinations,
 # and the result is immutable.
 @lru_cache(maxsize=4096)
 def office_forms(
-    fonction: str, genre: str | None, territory: Territory, forme_titre: str = ""
+    fonction: str,
+    genre: str | None,
+    territory: Territory,
+    forme_titre: str = "",
+    commune: Commune | None = None,
 ) -> OfficeForms:
     """The appel, closing, titles and participle for one recipient.
 
     ``fonction`` is a key of FONCTIONS (KeyError otherwise); ``genre`` "F", "M" or None;
     ``territory`` decides the real office of a president_cd (Paris → maire de Paris,
-    Corse → président du conseil exécutif…); ``forme_titre="le"`` → "Madame le Maire".
+    Corse → président du conseil exécutif…) and the region of a president_cr;
+    ``forme_titre="le"`` → "Madame le Maire"; ``commune`` is the complement of a maire
+    ("maire du Havre"; without it, plain "maire").
     """
     try:
         f = FONCTIONS[fonction]
@@ -106,16 +144,7 @@ def office_forms(
     if forme_titre not in ("", "la", "le"):
         raise ValueError(f"forme_titre invalide : {forme_titre!r} (attendu « le » ou vide)")
 
-    complement = complement_adresse = ""
-    chef = f.chef
-    if f.complement == "territoire":
-        inst = territory.institution
-        chef, complement, complement_adresse = inst.chef_m, inst.complement, inst.complement_adresse
-    elif f.complement == "prefet" and territory.prefet_de:
-        complement = complement_adresse = territory.prefet_de
-    elif f.complement == "ars":
-        complement = f"de l'agence régionale de santé {territory.region}"
-        complement_adresse = f"de l'Agence régionale de santé {territory.region}"
+    chef, complement, complement_adresse = _complements(f, territory, commune)
 
     # "Madame le Maire": the holder keeps the masculine title noun, not the agreement.
     title_genre = "M" if (genre == "F" and forme_titre == "le") else genre

@@ -29,7 +29,6 @@ _ALIASES = {
     "mail": "email",
     "courriel": "email",
     "cp": "codepostal",
-    "commune": "ville",
     "dept": "departement",
     "dep": "departement",
     "codedepartement": "departement",
@@ -142,7 +141,9 @@ COLUMNS: Mapping[str, Column] = {
     "source": Column("provenance", _text),
     "id": Column(None, _identifier),  # default and uniqueness: see _identity
 }
-KNOWN_COLUMNS = tuple(COLUMNS)  # columns that are not figures
+# import-elus columns (SPEC Part 2), read as text and not as figures until the letters use them.
+_PART2_COLUMNS = ("commune", "elule", "circonscription")
+KNOWN_COLUMNS = (*COLUMNS, *_PART2_COLUMNS)  # columns that are not figures
 _RANK = {key: rank for rank, key in enumerate(COLUMNS)}
 _FIELDS = tuple((key, column.field) for key, column in COLUMNS.items() if column.field)
 

@@ -61,6 +61,7 @@ OUTPUT_COLUMNS = (
     "code_postal",
     "ville",
     "email",
+    "elu_le",
     "source",
 )
 
@@ -101,6 +102,7 @@ class RneRecipient:
     ville: str
     email: str
     source: str
+    elu_le: str = ""  # date the function began (AAAA-MM-JJ), "" when the file has none
 
     def as_row(self) -> dict[str, str]:
         """The CSV row: address lines joined with `` / ``."""
@@ -401,6 +403,7 @@ def _recipient_row(
         ville=town,
         email=email,
         source=source,
+        elu_le=holder.debut.isoformat() if holder.debut else "",
     )
 
 

@@ -40,6 +40,27 @@ CASES = {
     ("maire", "F"): ("Madame la Maire", "maire", "Maire", "élue", H),
     ("maire", "M"): ("Monsieur le Maire", "maire", "Maire", "élu", H),
     ("maire", None): ("Madame, Monsieur", "maire", "Maire", "élu(e)", H),
+    ("president_cr", "F"): (
+        "Madame la Présidente",
+        "présidente du conseil régional de la Nouvelle-Aquitaine",
+        "Présidente du Conseil régional de la Nouvelle-Aquitaine",
+        "élue",
+        H,
+    ),
+    ("president_cr", "M"): (
+        "Monsieur le Président",
+        "président du conseil régional de la Nouvelle-Aquitaine",
+        "Président du Conseil régional de la Nouvelle-Aquitaine",
+        "élu",
+        H,
+    ),
+    ("president_cr", None): (
+        "Madame, Monsieur",
+        "président(e) du conseil régional de la Nouvelle-Aquitaine",
+        "Président(e) du Conseil régional de la Nouvelle-Aquitaine",
+        "élu(e)",
+        H,
+    ),
     ("prefet", "F"): ("Madame la Préfète", "préfète de la Gironde", "Préfète de la Gironde", "nommée", H),
     ("prefet", "M"): ("Monsieur le Préfet", "préfet de la Gironde", "Préfet de la Gironde", "nommé", H),
     ("prefet", None): (
@@ -77,13 +98,14 @@ CASES = {
 
 
 def test_cases_cover_every_office_and_gender():
-    """The table below covers each of the 7 offices with F, M and None."""
+    """The table below covers each of the 8 offices with F, M and None (president_cr: import-elus)."""
     assert set(CASES) == {(f, g) for f in fr.FONCTIONS for g in ("F", "M", None)}
     assert set(fr.FONCTIONS) == {
         "president_cd",
         "depute",
         "senateur",
         "maire",
+        "president_cr",
         "prefet",
         "ministre",
         "dg_ars",
@@ -289,3 +311,41 @@ def test_address_institution(fonction, gironde, paris, alsace):
     assert fr.address_institution(fonction, GIRONDE) == gironde
     assert fr.address_institution(fonction, fr.territory("75")) == paris
     assert fr.address_institution(fonction, fr.territory("6AE")) == alsace
+
+
+@pytest.mark.parametrize(
+    ("genre", "forme_titre", "appel", "titre", "participe"),
+    [
+        ("F", "", "Madame la Maire", "maire du Havre", "élue"),
+        ("F", "le", "Madame le Maire", "maire du Havre", "élue"),
+        ("M", "", "Monsieur le Maire", "maire du Havre", "élu"),
+        (None, "", "Madame, Monsieur", "maire du Havre", "élu(e)"),
+    ],
+)
+def test_maire_with_its_commune(genre, forme_titre, appel, titre, participe):
+    """The commune is the complement of a maire: « élue maire du Havre », « Maire du Havre »."""
+    from lettergen.french.communes import commune
+
+    forms = fr.office_forms("maire", genre, fr.territory("76"), forme_titre, commune("76351"))
+    assert (forms.appel, forms.titre, forms.participe) == (appel, titre, participe)
+    assert f"{forms.participe} {forms.titre}" == f"{participe} maire du Havre"
+    assert forms.titre_adresse == "Maire du Havre" and forms.titre_court == "Maire"
+
+
+@pytest.mark.parametrize(
+    ("code", "titre"),
+    [
+        ("85194", "maire des Sables-d'Olonne"),
+        ("97101", "maire des Abymes"),
+        ("17300", "maire de La Rochelle"),
+        ("94038", "maire de L'Haÿ-les-Roses"),
+        ("76255", "maire d'Eu"),
+        ("80829", "maire d'Y"),
+        ("75056", "maire de Paris"),
+    ],
+)
+def test_maire_of_each_article_type(code, titre):
+    from lettergen.french.communes import commune
+
+    place = commune(code)
+    assert fr.office_forms("maire", "F", fr.territory(place.departement), "", place).titre == titre

@@ -159,7 +159,7 @@ MALFORMED_CASES: list[Case] = [
         {D: csv_bytes(H + ";fonction", "Madame;Anne;MARTIN;33;presidente")},
         (
             f"{D}:2: colonne « fonction » : « presidente » inconnue (valeurs possibles : "
-            "president_cd, depute, senateur, maire, prefet, ministre, dg_ars)",
+            "president_cd, depute, senateur, maire, prefet, ministre, dg_ars, president_cr)",
         ),
     ),
     Case(
