@@ -46,7 +46,7 @@ def test_mayors_of_seine_maritime(tmp_path, package_mayors_76):
     out = tmp_path / "maires76.csv"
     count, warnings = import_elus_command("maire", str(out), ["76"])
     assert count == package_mayors_76 == 707
-    rows = list(csv.DictReader(out.open(encoding="utf-8"), delimiter=";"))
+    rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines(), delimiter=";"))
     assert list(rows[0]) == list(ELUS_COLUMNS)
     assert len({r["commune"] for r in rows}) == 707 and all(r["id"] == r["commune"] for r in rows)
     assert all(r["departement"] == "76" and r["fonction"] == "maire" for r in rows)
