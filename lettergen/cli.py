@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from lettergen import __version__
+from lettergen.cli_campaign import CliKit, install
 from lettergen.errors import LettergenError, Problem
 
 DEFAULT_TEMPLATES = Path("templates")
@@ -426,6 +427,9 @@ def variants_diff(
     except LettergenError as error:
         _fail(error)
     click.echo(diff_letters(texts[0], texts[1]), nl=False)
+
+
+install(cli, CliKit(data_options, _sources, _fail, _warn, _progress))  # send, replies, followup, status
 
 
 def main() -> None:

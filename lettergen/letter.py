@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-SECTIONS = ("objet", "appel", "corps", "formule", "signataires", "pj", "copie")
+# ``courriel``: the cover text of the e-mail carrying the letter (``lettergen send``); no writer prints it.
+SECTIONS = ("objet", "appel", "corps", "formule", "signataires", "pj", "copie", "courriel")
 REQUIRED_SECTIONS = ("objet", "appel", "corps", "formule")
 
 _SECTION_LINE = re.compile(r"^\[([a-z_]+)\]\s*$")

@@ -13,7 +13,7 @@ import datetime as _dt
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -177,10 +177,17 @@ def _display_for(filename: str | None, chain: list[SourceFile], templates_dir: P
 
 
 def render_markup(
-    template: LetterTemplate, recipient: Recipient, letter_date: _dt.date, figure_names: Iterable[str] = ()
+    template: LetterTemplate,
+    recipient: Recipient,
+    letter_date: _dt.date,
+    figure_names: Iterable[str] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
-    """The letter markup the template produces for ``recipient`` (before parsing)."""
-    context = build_context(recipient, template.campaign, letter_date, figure_names)
+    """The letter markup the template produces for ``recipient`` (before parsing).
+
+    ``extra``: variables added for this letter (see :func:`build_context`).
+    """
+    context = build_context(recipient, template.campaign, letter_date, figure_names, extra)
     try:
         return template.jinja.render(context)
     except TemplateError:
@@ -361,14 +368,18 @@ def address_institution(fonction: str, territory: Any) -> str:
 
 
 def render_letter(
-    template: LetterTemplate, recipient: Recipient, letter_date: _dt.date, figure_names: Iterable[str] = ()
+    template: LetterTemplate,
+    recipient: Recipient,
+    letter_date: _dt.date,
+    figure_names: Iterable[str] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> Letter:
     """Render ``template`` for ``recipient``: a :class:`Letter` whose every text went through ``typographie``.
 
     ``figure_names`` (``ReadResult.figure_names``) makes every figure column of
     the data set exist in ``chiffres`` (``None``) even for a recipient without it.
     """
-    markup = render_markup(template, recipient, letter_date, figure_names)
+    markup = render_markup(template, recipient, letter_date, figure_names, extra)
     try:
         sections = parse_markup(markup)
     except MarkupError as error:

@@ -25,7 +25,17 @@ from lettergen.template import french_api as french
 STANDARD_FIGURES = ("etablissements", "salaries", "salaries_non_revalorises", "postes_vacants")
 
 #: Every top-level name of the vocabulary.
-VARIABLES = ("destinataire", "departement", "institution", "chiffres", "date", "lieu", "campagne", "faits")
+VARIABLES = (
+    "destinataire",
+    "departement",
+    "institution",
+    "chiffres",
+    "date",
+    "lieu",
+    "campagne",
+    "faits",
+    "premiere_lettre",
+)
 
 CAMPAIGN_FILE = "campagne.toml"
 DEFAULT_FACTS_FILE = "faits_segur.toml"
@@ -223,16 +233,28 @@ def make_chiffres(figures: Mapping[str, int | None], figure_names: Iterable[str]
     return Chiffres(values)
 
 
+def first_letter(date: _dt.date | None, canal: str | None = None) -> Namespace:
+    """``premiere_lettre``: the recipient's first letter, its letter date and channel (email, courrier)."""
+    return Namespace(date=date, canal=canal)
+
+
 def build_context(
-    recipient: Recipient, campaign: Campaign, letter_date: _dt.date, figure_names: Iterable[str] = ()
+    recipient: Recipient,
+    campaign: Campaign,
+    letter_date: _dt.date,
+    figure_names: Iterable[str] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the variables a template sees for ``recipient``.
 
     ``figure_names`` (the data set's figure columns) are present in ``chiffres``
-    even when this recipient has no value for them.
+    even when this recipient has no value for them. ``extra`` replaces variables
+    for this letter: the campaign register passes the recipient's own
+    ``premiere_lettre``; without it, ``premiere_lettre.date`` is
+    ``campagne.date_premiere_lettre``.
     """
     territory = cached_territory(recipient.departement)
-    return {
+    context = {
         "destinataire": make_destinataire(recipient),
         "departement": territory,
         "institution": territory.institution,
@@ -241,7 +263,11 @@ def build_context(
         "lieu": campaign.lieu,
         "campagne": campaign.campagne,
         "faits": campaign.faits,
+        "premiere_lettre": first_letter(getattr(campaign.campagne, "date_premiere_lettre", None)),
     }
+    if extra:
+        context.update(extra)
+    return context
 
 
 def attribute_names(value_or_type: Any) -> tuple[str, ...]:
@@ -280,4 +306,5 @@ def vocabulary_schema(campaign: Campaign, figure_names: Iterable[str] | None = N
         "lieu": None,
         "campagne": schema_of(campaign.campagne),
         "faits": schema_of(campaign.faits),
+        "premiere_lettre": {"date": None, "canal": None},
     }
