@@ -8,12 +8,13 @@ quoted-printable, so the message is plain ASCII on the wire and needs no 8BITMIM
 from __future__ import annotations
 
 import datetime as _dt
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime
 from typing import Any
 
 from lettergen.errors import InputError
@@ -77,8 +78,12 @@ def parse_sender(value: Any, file: str) -> Mailbox:
 
 
 def new_message_id(sender: Mailbox) -> str:
-    """A fresh Message-ID on the sender's domain: ``<…@federation-exemple.org>``."""
-    return make_msgid(idstring="lettergen", domain=sender.domain)
+    """A fresh Message-ID on the sender's domain: ``<32 hex digits@federation-exemple.org>``.
+
+    Random (uuid4) rather than ``make_msgid``'s time.pid.random, so that the header fits on one
+    78-character line for most domains (a folded Message-ID comes back with a leading space).
+    """
+    return f"<{uuid.uuid4().hex}@{sender.domain}>"
 
 
 @dataclass(frozen=True)

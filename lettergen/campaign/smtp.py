@@ -87,7 +87,7 @@ class Transport:
         self,
         server: SmtpServer,
         password: str | None,
-        backoff: tuple[float, ...] = BACKOFF,
+        backoff: tuple[float, ...] | None = None,
         timeout: float = TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -98,7 +98,7 @@ class Transport:
             )
         self.server = server
         self._password = password
-        self._backoff = backoff
+        self._backoff = BACKOFF if backoff is None else backoff
         self._timeout = timeout
         self._sleep = sleep
         self._session: smtplib.SMTP | None = None
