@@ -195,8 +195,8 @@ class Register:
         with self._transaction() as db:
             for letter in letters:
                 cursor = db.execute(
-                    f"INSERT OR IGNORE INTO lettres ({_LETTER_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT INTO lettres ({_LETTER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (destinataire, modele, canal) DO NOTHING",
                     _values(letter, SENT),
                 )
                 added += cursor.rowcount
@@ -209,14 +209,18 @@ class Register:
         return {row[0] for row in self._db.execute("SELECT DISTINCT destinataire FROM lettres")}
 
     def add_answers(self, answers: Iterable[Answer]) -> int:
-        """Record answers in one transaction; an answer already recorded is left as it is."""
+        """Record answers in one transaction; an answer already recorded is left as it is.
+
+        ``ON CONFLICT … DO NOTHING``, not ``INSERT OR IGNORE``, which would also drop a row
+        that breaks a CHECK constraint without a word.
+        """
         added = 0
         when = now_utc()
         with self._transaction() as db:
             for answer in answers:
                 cursor = db.execute(
-                    "INSERT OR IGNORE INTO reponses (destinataire, date, resultat, note, enregistre_le) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO reponses (destinataire, date, resultat, note, enregistre_le) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (destinataire, date, resultat, note) DO NOTHING",
                     (answer.destinataire, answer.date.isoformat(), answer.resultat, answer.note, when),
                 )
                 added += cursor.rowcount

@@ -168,19 +168,27 @@ def write_recipients(
     return path
 
 
+def blank_pdfs(campaign, prepared, folder: Path) -> dict[str, Path]:
+    """Stands in for ``letters.write_pdfs``: one blank PDF page per letter, named like the real one."""
+    paths = {}
+    for item in prepared:
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        path = folder / item.pdf_name
+        with open(path, "wb") as handle:
+            writer.write(handle)
+        paths[item.recipient.id] = path
+    return paths
+
+
+#: ``python -c FAKE_PDF_MAIN send …``: the command line with blank PDFs, for subprocess tests.
+FAKE_PDF_MAIN = (
+    "from lettergen.campaign import letters; from tests.campaign.conftest import blank_pdfs; "
+    "letters.write_pdfs = blank_pdfs; from lettergen.cli import main; main()"
+)
+
+
 @pytest.fixture
 def fake_pdfs(monkeypatch) -> None:
     """Replace LibreOffice by one blank PDF page per letter, for tests about sending, not PDF."""
-
-    def make(campaign, prepared, folder: Path) -> dict[str, Path]:
-        paths = {}
-        for item in prepared:
-            writer = PdfWriter()
-            writer.add_blank_page(595, 842)
-            path = folder / item.pdf_name
-            with open(path, "wb") as handle:
-                writer.write(handle)
-            paths[item.recipient.id] = path
-        return paths
-
-    monkeypatch.setattr(letters, "write_pdfs", make)
+    monkeypatch.setattr(letters, "write_pdfs", blank_pdfs)
