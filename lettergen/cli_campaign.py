@@ -366,12 +366,10 @@ def _replies_group() -> click.Group:
     @replies.command("add")
     @click.argument("letter_id", metavar="ID")
     @click.option("--date", "day", required=True, callback=_parse_day, help="Date de la réponse, AAAA-MM-JJ.")
-    @click.option(
-        "--resultat", "resultat", type=click.Choice(RESULTS), default="", help="Résultat de la réponse."
-    )
+    @click.option("--resultat", "resultat", type=click.Choice(RESULTS), help="Résultat de la réponse.")
     @click.option("--note", "note", default="", help="Note libre.")
     @REGISTER_OPTION
-    def add(letter_id: str, day: date, resultat: str, note: str, registre: Path) -> None:
+    def add(letter_id: str, day: date, resultat: str | None, note: str, registre: Path) -> None:
         """Inscrire la réponse du destinataire ID."""
         try:
             with run_lock(registre), open_register(registre, create=False) as register:
@@ -380,7 +378,7 @@ def _replies_group() -> click.Group:
                         f"destinataire « {letter_id} » inconnu du registre (aucune lettre envoyée)",
                         file=str(registre),
                     )
-                added = register.add_answers([Answer(letter_id, day, resultat, " ".join(note.split()))])
+                added = register.add_answers([Answer(letter_id, day, resultat or "", " ".join(note.split()))])
         except LettergenError as error:
             _fail(error)
         click.echo(

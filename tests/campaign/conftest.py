@@ -192,3 +192,27 @@ FAKE_PDF_MAIN = (
 def fake_pdfs(monkeypatch) -> None:
     """Replace LibreOffice by one blank PDF page per letter, for tests about sending, not PDF."""
     monkeypatch.setattr(letters, "write_pdfs", blank_pdfs)
+
+
+@pytest.fixture
+def history(campaign_dir, smtp_server, fake_pdfs) -> Path:
+    """A campaign's register: d000–d002 posted on 1 July 2021, d003 e-mailed on 20 August, d001 answered.
+
+    d004 was never written to. Returns the recipients file.
+    """
+    from click.testing import CliRunner
+
+    from lettergen.cli import cli
+
+    recipients = write_recipients(campaign_dir / "d.csv", 5)
+    commands = [
+        ["send", "--via", "courrier", "-r", "d.csv", "--date", "2021-07-01", "--only", "d000,d001,d002"],
+        ["send", "--via", "email", "-r", "d.csv", "--date", "2021-08-20", "--only", "d003", "--confirm",
+         "--smtp", smtp_server.url],
+        ["replies", "add", "d001", "--date", "2021-07-20", "--resultat", "favorable",
+         "--note", "RDV le 3 septembre"],
+    ]  # fmt: skip
+    for command in commands:
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 0, result.output
+    return recipients
