@@ -149,7 +149,12 @@ def send_all(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> SendReport:
-    """Send each letter once, at most ``rate`` a minute; stop cleanly when the server is lost."""
+    """Send each letter once, at most ``rate`` a minute; stop cleanly when the server is lost.
+
+    The pause runs from the end of one message's transaction (about when the server counted it)
+    to the start of the next: two acceptances are never closer than 60/rate seconds, whatever
+    the time a connection or a transaction takes.
+    """
     report = SendReport()
     started = clock()
     interval = 60.0 / rate if rate else 0.0
@@ -158,12 +163,12 @@ def send_all(
         wait = next_at - clock()
         if wait > 0:
             sleep(wait)
-        next_at = max(clock(), next_at) + interval
         try:
             _send_one(outbox, item, pdfs[item.recipient.id].read_bytes(), report)
         except SendingError as error:
             report.stopped = error.message
             break
+        next_at = clock() + interval
         if progress:
             progress(1)
     report.seconds = clock() - started
