@@ -220,3 +220,23 @@ def test_sender_missing_is_a_campaign_problem(campaign_dir):
     result = run("send", "--via", "email", "-r", "d.csv", *DATE)
     assert result.exit_code == 1
     assert result.output.startswith("templates/campagne.toml: [envoi] expediteur manquant")
+
+
+def test_cover_text_from_the_templates_courriel_section(campaign_dir, fake_pdfs):
+    (campaign_dir / "templates/avec_courriel.j2").write_text(
+        '{% extends "segur.j2" %}\n{% block copie %}\n{{ campagne.copie }}\n\n[courriel]\n'
+        "{{ destinataire.appel }},\n\nVeuillez trouver ci-joint notre lettre sur la situation de nos "
+        "établissements {{ departement.dans }}.\n\nBien à vous,\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    write_recipients(campaign_dir / "d.csv", 1)
+    result = run("send", "--via", "email", "-t", "avec_courriel", "-r", "d.csv", *DATE, "--drafts", "b")
+    assert result.exit_code == 0, result.output
+    message = message_from_bytes(
+        (campaign_dir / "b/d000-gironde-martin.eml").read_bytes(), policy=policy.default
+    )
+    body = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body == (
+        "Madame la Présidente,\n\nVeuillez trouver ci-joint notre lettre sur la situation de nos "
+        "établissements en Gironde.\n\nBien à vous,\n"
+    )
