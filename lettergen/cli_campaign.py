@@ -40,6 +40,7 @@ from lettergen.errors import InvalidInput, LettergenError, Problem, RegisterErro
 from lettergen.files import write_atomically
 from lettergen.french import date_longue, pluriel
 
+EXAMPLE_DOMAIN = "federation-exemple.org"  # the shipped campagne.toml's sender
 DATA_KEYS = (
     "template",
     "recipients",
@@ -227,6 +228,9 @@ def _send_email(kit: CliKit, campaign: Any, options: dict[str, Any]) -> int:
 
     envoi = letters.envoi_settings(campaign)
     sender = parse_sender(envoi.get("expediteur"), letters.campaign_file(campaign))
+    if sender.domain == EXAMPLE_DOMAIN:
+        message = f"expéditeur d'exemple ({sender.address}) : mettez le vôtre dans [envoi] expediteur"
+        kit.warn([Problem(letters.campaign_file(campaign), None, message)])
     if options["confirm"]:
         return _send_confirmed(kit, campaign, options, envoi, sender)
     register = _existing_register(options["registre"])

@@ -32,11 +32,15 @@ def test_dry_run_lists_messages_and_sends_nothing(campaign_dir, smtp_server):
     result = run("send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0] == (
+    assert lines[1] == (
         f"d000 — Claire MARTIN <dest000@example.org> — Objet : {SUBJECT} — "
         "pièce jointe : d000-gironde-martin.pdf"
     )
     assert lines[-1].startswith("Essai : 3 messages à envoyer depuis campagne@federation-exemple.org")
+    assert lines[0] == (
+        "templates/campagne.toml: attention : expéditeur d'exemple (campagne@federation-exemple.org) : "
+        "mettez le vôtre dans [envoi] expediteur"
+    )
     assert smtp_server.collector.messages == []
     assert not (campaign_dir / "registre.sqlite").exists()
 
@@ -48,7 +52,7 @@ def test_send_confirm_real_pdfs_then_nothing_twice(campaign_dir, smtp_server, so
     args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm"]
     result = run(*args)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("3 messages envoyés en ")
+    assert result.stdout.startswith("3 messages envoyés en ")
     received = smtp_server.collector.messages
     assert [r.rcpt_tos for r in received] == [
         ["dest000@example.org"],
@@ -106,7 +110,9 @@ def test_missing_email_is_a_problem_and_nothing_is_sent(campaign_dir, smtp_serve
     write_recipients(campaign_dir / "d.csv", 4, without_email=(2,))
     result = run("send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm")
     assert result.exit_code == 1
-    assert result.output == "d.csv:4: adresse électronique manquante (colonne « email ») pour « d002 »\n"
+    assert result.stderr.splitlines()[1:] == [
+        "d.csv:4: adresse électronique manquante (colonne « email ») pour « d002 »"
+    ]
     assert smtp_server.collector.messages == []
     assert states() == {}
 

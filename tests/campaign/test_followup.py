@@ -68,7 +68,7 @@ def test_send_followup_after_emails_the_relance_once(history, campaign_dir, smtp
     args = ["send", "--via", "email", "-r", "d.csv", *SEPTEMBER, "--followup-after", "30", "--confirm"]
     result = run(*args, "--smtp", smtp_server.url)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("2 messages envoyés")
+    assert result.stdout.startswith("2 messages envoyés")
     relances = [r for r in smtp_server.collector.messages if r.message["Subject"].startswith("Relance")]
     assert sorted(a for r in relances for a in r.rcpt_tos) == ["dest000@example.org", "dest002@example.org"]
     again = run(*args, "--smtp", smtp_server.url)
