@@ -85,6 +85,7 @@ REGISTER_OPTION = click.option(
     "--registre",
     "registre",
     type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FICHIER",
     default=DEFAULT_REGISTER,
     show_default=True,
     help="Registre de la campagne (fichier SQLite).",
@@ -98,6 +99,7 @@ SEND_OPTIONS = [
     click.option(
         "--smtp",
         "smtp",
+        metavar="URL",
         help="Serveur SMTP : smtp://HÔTE:PORT, smtp+starttls://…, smtps://… "
         "(UTILISATEUR@ avant l'hôte ; défaut : [envoi] smtp de campagne.toml).",
     ),
@@ -105,13 +107,20 @@ SEND_OPTIONS = [
         "--confirm", is_flag=True, help="Envoyer pour de bon (sans cette option : essai, rien n'est envoyé)."
     ),
     click.option(
-        "--limit", "limit", type=click.IntRange(min=1), help="Au plus N messages pendant cette exécution."
+        "--limit",
+        "limit",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Au plus N messages pendant cette exécution.",
     ),
-    click.option("--rate", "rate", type=click.IntRange(min=1), help="Au plus N messages par minute."),
+    click.option(
+        "--rate", "rate", type=click.IntRange(min=1), metavar="N", help="Au plus N messages par minute."
+    ),
     click.option(
         "--drafts",
         "drafts",
         type=click.Path(path_type=Path, file_okay=False),
+        metavar="DOSSIER",
         help="Écrire un fichier .eml par message dans ce dossier, au lieu d'envoyer.",
     ),
     click.option(

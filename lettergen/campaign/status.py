@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import io
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass
@@ -103,7 +104,13 @@ def region_rates(rows: Iterable[StatusRow]) -> list[RegionRate]:
             continue
         written[row.region] += 1
         answered[row.region] += row.etat == ANSWERED
-    return [RegionRate(region, written[region], answered[region]) for region in sorted(written)]
+    ordered = sorted(written, key=_alphabetical)
+    return [RegionRate(region, written[region], answered[region]) for region in ordered]
+
+
+def _alphabetical(name: str) -> str:
+    """« Île-de-France » between « Hauts-de-France » and « La Réunion », as a French reader sorts."""
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c)).casefold()
 
 
 def _rate(answered: int, written: int) -> str:
