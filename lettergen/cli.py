@@ -20,6 +20,7 @@ import click
 from click.core import ParameterSource
 
 from lettergen import __version__
+from lettergen.cli_campaign import CliKit, install
 from lettergen.cli_french import install_french_click
 from lettergen.errors import InvalidInput, LettergenError, Problem
 
@@ -488,6 +489,9 @@ def variants_diff(ctx: click.Context, first: str, second: str, recipient_id: str
         for name in (first, second)
     ]
     click.echo(diff_letters(texts[0], texts[1]), nl=False)
+
+
+install(cli, CliKit(data_options, _sources, _fail, _warn, _progress))  # send, replies, followup, status
 
 
 def main() -> None:

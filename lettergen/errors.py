@@ -99,3 +99,11 @@ class InvalidInput(LettergenError):
 
     def __reduce__(self):
         return (type(self), (self._problems, self.warnings))
+
+
+class RegisterError(LettergenError):
+    """A campaign register that cannot be opened, is busy, or does not know a recipient."""
+
+
+class SendingError(LettergenError):
+    """The SMTP server cannot be reached or refuses the whole run (not one recipient)."""

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-SECTIONS = ("objet", "appel", "corps", "formule", "signataires", "pj", "copie")
+# ``courriel``: the cover text of the e-mail carrying the letter (``lettergen send``); no writer prints it.
+SECTIONS = ("objet", "appel", "corps", "formule", "signataires", "pj", "copie", "courriel")
 REQUIRED_SECTIONS = ("objet", "appel", "corps", "formule")
 
 _SECTION_LINE = re.compile(r"^\[([a-z_]+)\]\s*$")

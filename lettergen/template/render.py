@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -261,10 +261,17 @@ def _display_for(filename: str | None, chain: Sequence[SourceFile], templates_di
 
 
 def render_markup(
-    template: LetterTemplate, recipient: Recipient, letter_date: _dt.date, figure_names: Iterable[str] = ()
+    template: LetterTemplate,
+    recipient: Recipient,
+    letter_date: _dt.date,
+    figure_names: Iterable[str] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> str:
-    """The letter markup the template produces for ``recipient`` (before parsing)."""
-    context = build_context(recipient, template.settings, letter_date, figure_names)
+    """The letter markup the template produces for ``recipient`` (before parsing).
+
+    ``extra``: variables added for this letter (see :func:`build_context`).
+    """
+    context = build_context(recipient, template.settings, letter_date, figure_names, extra)
     try:
         return template.jinja.render(context)
     except TemplateError:
@@ -318,14 +325,18 @@ def _typo_paragraph(paragraph: Paragraph) -> Paragraph:
 
 
 def render_letter(
-    template: LetterTemplate, recipient: Recipient, letter_date: _dt.date, figure_names: Iterable[str] = ()
+    template: LetterTemplate,
+    recipient: Recipient,
+    letter_date: _dt.date,
+    figure_names: Iterable[str] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> Letter:
     """Render ``template`` for ``recipient``: a :class:`Letter` whose every text went through ``typographie``.
 
     ``figure_names`` (``ReadResult.figure_names``) makes every figure column of
     the data set exist in ``chiffres`` (``None``) even for a recipient without it.
     """
-    markup = render_markup(template, recipient, letter_date, figure_names)
+    markup = render_markup(template, recipient, letter_date, figure_names, extra)
     try:
         sections = parse_markup(markup)
     except MarkupError as error:

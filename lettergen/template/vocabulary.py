@@ -26,7 +26,17 @@ from lettergen.template.environment import attribute_names
 STANDARD_FIGURES = ("etablissements", "salaries", "salaries_non_revalorises", "postes_vacants")
 
 #: Every top-level name of the vocabulary.
-VARIABLES = ("destinataire", "departement", "institution", "chiffres", "date", "lieu", "campagne", "faits")
+VARIABLES = (
+    "destinataire",
+    "departement",
+    "institution",
+    "chiffres",
+    "date",
+    "lieu",
+    "campagne",
+    "faits",
+    "premiere_lettre",
+)
 
 CAMPAIGN_FILE = "campagne.toml"
 DEFAULT_FACTS_FILE = "faits_segur.toml"
@@ -209,16 +219,28 @@ def make_chiffres(figures: Mapping[str, int | None], figure_names: Iterable[str]
     return Chiffres(values)
 
 
+def first_letter(date: _dt.date | None, canal: str | None = None) -> Namespace:
+    """``premiere_lettre``: the recipient's first letter, its letter date and channel (email, courrier)."""
+    return Namespace(date=date, canal=canal)
+
+
 def build_context(
-    recipient: Recipient, settings: CampaignSettings, letter_date: _dt.date, figure_names: Iterable[str] = ()
+    recipient: Recipient,
+    settings: CampaignSettings,
+    letter_date: _dt.date,
+    figure_names: Iterable[str] = (),
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the variables a template sees for ``recipient``.
 
     ``figure_names`` (the data set's figure columns) are present in ``chiffres``
-    even when this recipient has no value for them.
+    even when this recipient has no value for them. ``extra`` replaces variables
+    for this letter: the campaign register passes the recipient's own
+    ``premiere_lettre``; without it, ``premiere_lettre.date`` is
+    ``campagne.date_premiere_lettre``.
     """
     territory = cached_territory(recipient.departement)
-    return {
+    context = {
         "destinataire": make_destinataire(recipient),
         "departement": territory,
         "institution": territory.institution,
@@ -227,7 +249,11 @@ def build_context(
         "lieu": settings.lieu,
         "campagne": settings.campagne,
         "faits": settings.faits,
+        "premiere_lettre": first_letter(getattr(settings.campagne, "date_premiere_lettre", None)),
     }
+    if extra:
+        context.update(extra)
+    return context
 
 
 def vocabulary_schema(
@@ -254,4 +280,5 @@ def vocabulary_schema(
         "lieu": None,
         "campagne": schema_of(settings.campagne),
         "faits": schema_of(settings.faits),
+        "premiere_lettre": {"date": None, "canal": None},
     }

@@ -1,0 +1,78 @@
+"""A `send --confirm` killed with SIGKILL mid-run, then run again: nobody gets two messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from tests.campaign.conftest import FAKE_PDF_MAIN, REPO, write_recipients
+
+COUNT = 50
+
+
+def _send(campaign_dir, url: str) -> subprocess.Popen:
+    """The real command line in its own process; blank PDFs stand in for LibreOffice (rendering is
+    not what this test is about, and 2 × 50 conversions would dominate its time)."""
+    command = [
+        sys.executable,
+        "-c",
+        FAKE_PDF_MAIN,
+        "send",
+        "--via",
+        "email",
+        "-r",
+        "d.csv",
+        "--date",
+        "2021-07-01",
+    ]
+    return subprocess.Popen(
+        [*command, "--smtp", url, "--confirm"],
+        cwd=campaign_dir,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigkill_mid_run_then_resume_sends_each_letter_once(campaign_dir, smtp_server):
+    write_recipients(campaign_dir / "d.csv", COUNT)
+    collector = smtp_server.collector
+    collector.delay = 0.3  # the server takes its time answering DATA: the kill lands mid-transaction
+    first = _send(campaign_dir, smtp_server.url)
+    deadline = time.monotonic() + 180
+    while len(collector.messages) < 5 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert first.poll() is None, first.communicate()
+    os.kill(first.pid, signal.SIGKILL)
+    first.communicate()  # reaps the process and closes its pipes
+    killed_after = len(collector.messages)
+    assert 5 <= killed_after < COUNT
+
+    collector.delay = 0.0
+    second = _send(campaign_dir, smtp_server.url)
+    out, err = second.communicate(timeout=300)
+    assert "messages envoyés" in out, (out, err)
+
+    per_address = Counter(address for r in collector.messages for address in r.rcpt_tos)
+    assert max(per_address.values()) == 1
+    assert len(per_address) == COUNT  # the uncertain one had reached the server before the kill
+    status = subprocess.run(
+        [sys.executable, "-m", "lettergen", "status", "--format", "csv"],
+        cwd=campaign_dir,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = list(csv.DictReader(io.StringIO(status.stdout), delimiter=";"))
+    states = Counter(row["etat"] for row in rows)
+    assert len(rows) == COUNT
+    assert set(states) <= {"envoyé", "incertain"} and states["incertain"] <= 1
+    if states["incertain"]:
+        assert "--retry-uncertain" in err
