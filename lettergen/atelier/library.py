@@ -26,6 +26,7 @@ from lettergen.read.records import ReadResult, Recipient
 from lettergen.read.tables import open_table
 from lettergen.template.checks import display_name
 from lettergen.template.diff import diff_letters
+from lettergen.template.environment import make_environment
 from lettergen.template.render import (
     LetterTemplate,
     available_templates,
@@ -154,6 +155,18 @@ def shown_template(templates_dir: Path, name: str) -> str:
     return display_name(templates_dir / f"{name}{TEMPLATE_SUFFIX}", templates_dir)
 
 
+def forget_compiled(*search_path: Path) -> None:
+    """Drop the compiled templates Jinja keeps for ``search_path``.
+
+    The template stage caches one environment per search path, without reloading changed files
+    (``auto_reload=False``): right for a batch, wrong for a workbench where a draft is rewritten at
+    every keystroke and a template is saved while the server runs.
+    """
+    cache = make_environment(tuple(search_path)).cache
+    if cache is not None:
+        cache.clear()
+
+
 def _compile_draft(drafts: Drafts, templates_dir: Path, name: str, source: str) -> LetterTemplate:
     """Compile ``source`` as template ``name``; problems name the real file, never the draft."""
     template_path(templates_dir, name)
@@ -163,6 +176,7 @@ def _compile_draft(drafts: Drafts, templates_dir: Path, name: str, source: str) 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}{TEMPLATE_SUFFIX}"
     write_atomically(path, source.encode("utf-8"))
+    forget_compiled(folder.resolve(), templates_dir)
     return load_template(str(path), templates_dir)
 
 
@@ -204,6 +218,7 @@ def _diff_with_parent(
     templates_dir: Path, parent: str, recipient: Recipient, data: DataSet, when: date, text: str
 ) -> str:
     """``variants diff PARENT DRAFT``: what the variant changes in its parent's letter."""
+    forget_compiled(templates_dir)  # the parent may have been saved, here or in an editor
     try:
         letter = render_letter(load_template(parent, templates_dir), recipient, when, data.result.figure_names)
     except LettergenError as error:
@@ -223,6 +238,7 @@ def save_template(
     if template_problems:
         return template_problems
     write_atomically(template_path(templates_dir, name), source.encode("utf-8"))
+    forget_compiled(templates_dir)
     return ()
 
 
@@ -334,6 +350,7 @@ def generate_letters(job: Generation, progress: Callable[[int], None]) -> tuple[
     options = GenerateOptions(
         out_dir=job.out_dir, formats=job.formats, jobs=os.cpu_count() or 1, force=True, merge=job.merge
     )
+    forget_compiled(job.templates_dir)
     try:
         campaign = load_campaign(sources, render_check=False)
         report = run_batch(campaign, options, progress=progress)

@@ -71,3 +71,28 @@ def serve(config: AtelierConfig, open_browser: bool = True) -> int:
             sock.close()
     print("Atelier arrêté.", flush=True)
     return 0
+
+
+class BackgroundServer:
+    """The atelier served from a thread (tests, benchmarks): ``url`` is the printed address."""
+
+    def __init__(self, config: AtelierConfig, work_dir: Path, campaign=None) -> None:
+        sock = bind(config.host, config.port)
+        config = replace(config, port=sock.getsockname()[1])
+        self.token = new_token()
+        self.url = address(config.host, config.port, self.token)
+        self.app = create_app(config, work_dir, token=self.token, campaign=campaign)
+        self._server = uvicorn.Server(
+            uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        )
+        self._sock = sock
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+
+    def __enter__(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._sock.close()
