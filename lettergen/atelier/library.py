@@ -126,6 +126,20 @@ class Drafts:
 
     root: Path
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stamp: tuple[tuple[str, int, int], ...] = ()  # the templates folder when last compiled
+
+    def refresh(self, templates_dir: Path) -> None:
+        """Forget every compiled template if a file of the templates folder changed since."""
+        stamp = tuple(
+            (p.name, p.stat().st_mtime_ns, p.stat().st_size)
+            for p in sorted(templates_dir.iterdir())
+            if p.suffix in (TEMPLATE_SUFFIX, ".toml")
+        )
+        if stamp != self.stamp:
+            forget_compiled(templates_dir)
+            for folder in self.root.iterdir() if self.root.is_dir() else ():
+                forget_compiled(folder.resolve(), templates_dir)
+            self.stamp = stamp
 
 
 # --------------------------------------------------------------------------- templates
@@ -155,16 +169,21 @@ def shown_template(templates_dir: Path, name: str) -> str:
     return display_name(templates_dir / f"{name}{TEMPLATE_SUFFIX}", templates_dir)
 
 
-def forget_compiled(*search_path: Path) -> None:
-    """Drop the compiled templates Jinja keeps for ``search_path``.
+def forget_compiled(*search_path: Path, only: str | None = None) -> None:
+    """Drop the compiled templates (or only template ``only``) Jinja keeps for ``search_path``.
 
     The template stage caches one environment per search path, without reloading changed files
     (``auto_reload=False``): right for a batch, wrong for a workbench where a draft is rewritten at
     every keystroke and a template is saved while the server runs.
     """
     cache = make_environment(tuple(search_path)).cache
-    if cache is not None:
+    if cache is None:
+        return
+    if only is None:
         cache.clear()
+        return
+    for key in [key for key in cache if key[1] == only]:  # keys are (loader, name)
+        del cache[key]
 
 
 def _compile_draft(drafts: Drafts, templates_dir: Path, name: str, source: str) -> LetterTemplate:
@@ -176,7 +195,8 @@ def _compile_draft(drafts: Drafts, templates_dir: Path, name: str, source: str) 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}{TEMPLATE_SUFFIX}"
     write_atomically(path, source.encode("utf-8"))
-    forget_compiled(folder.resolve(), templates_dir)
+    drafts.refresh(templates_dir)
+    forget_compiled(folder.resolve(), templates_dir, only=path.name)
     return load_template(str(path), templates_dir)
 
 
@@ -218,7 +238,6 @@ def _diff_with_parent(
     templates_dir: Path, parent: str, recipient: Recipient, data: DataSet, when: date, text: str
 ) -> str:
     """``variants diff PARENT DRAFT``: what the variant changes in its parent's letter."""
-    forget_compiled(templates_dir)  # the parent may have been saved, here or in an editor
     try:
         letter = render_letter(load_template(parent, templates_dir), recipient, when, data.result.figure_names)
     except LettergenError as error:

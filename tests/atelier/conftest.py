@@ -27,6 +27,7 @@ def copy_campaign(folder: Path) -> Path:
 
 
 def atelier_config(folder: Path, port: int = PORT) -> AtelierConfig:
+    """The example campaign in ``folder``; ``Path(".")`` when the test runs from inside it."""
     return AtelierConfig(
         templates_dir=folder / "templates",
         template="segur",

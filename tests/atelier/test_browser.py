@@ -45,11 +45,12 @@ def browser():
 
 
 @pytest.fixture
-def atelier(tmp_path):
+def atelier(tmp_path, monkeypatch):
     folder = copy_campaign(tmp_path / "campagne")
     work = tmp_path / "atelier"
     work.mkdir()
-    config = atelier_config(folder, port=0)
+    monkeypatch.chdir(folder)  # as a user runs it: from the campaign's folder, relative paths
+    config = atelier_config(Path("."), port=0)
     with BackgroundServer(config, work, campaign=fake_campaign()) as server:
         server.folder = folder
         yield server
@@ -94,8 +95,8 @@ def test_open_type_see_the_preview_change_make_an_error_fix_it_and_save(page, at
     line = next(i for i, text in enumerate(broken.splitlines(), 1) if "destinataire.apel" in text)
     problem = problems.get_by_role("button", name=f"templates/segur.j2:{line}:")
     problem.wait_for()
-    page.screenshot(path=str(DOCS / "atelier-erreur.png"))
     problem.click()
+    page.screenshot(path=str(DOCS / "atelier-erreur.png"))
     selected = page.evaluate(
         "() => { const t = document.getElementById('modele'); return t.value.slice(t.selectionStart, t.selectionEnd); }"
     )

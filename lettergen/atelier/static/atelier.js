@@ -3,7 +3,7 @@
 "use strict";
 
 (function () {
-  const DELAI_APERCU = 250; // ms après la dernière frappe
+  const DELAI_APERCU = 200; // ms après la dernière frappe (anti-rebond)
   const csrf = document.querySelector('meta[name="csrf"]').content;
   const $ = (id) => document.getElementById(id);
   const modele = $("modele");
@@ -122,6 +122,7 @@
     enCours = controle;
     apercu.setAttribute("aria-busy", "true");
     let resultat;
+    requetes++;
     try {
       const reponse = await fetch("/api/apercu", {
         method: "POST",
@@ -134,6 +135,8 @@
     } catch (erreur) {
       if (erreur.name === "AbortError") return;
       resultat = { erreur: "serveur injoignable : l'atelier est-il toujours lancé ?" };
+    } finally {
+      requetes--;
     }
     if (numero !== numeroRequete) return;
     apercu.setAttribute("aria-busy", "false");
@@ -151,9 +154,17 @@
     document.dispatchEvent(new CustomEvent("atelier:apercu", { detail: numero }));
   }
 
+  // La première frappe après une pause part tout de suite ; les suivantes attendent que la
+  // frappe s'arrête DELAI_APERCU ms (anti-rebond), et seule la dernière compte.
+  let derniereFrappe = -Infinity;
+  let requetes = 0;
   function plusTard() {
+    const maintenant = performance.now();
+    const auRepos = maintenant - derniereFrappe > DELAI_APERCU && requetes === 0;
+    derniereFrappe = maintenant;
     clearTimeout(minuterie);
-    minuterie = setTimeout(rafraichir, DELAI_APERCU);
+    if (auRepos) rafraichir();
+    else minuterie = setTimeout(rafraichir, DELAI_APERCU);
   }
   modele.addEventListener("input", () => { dessinerNumeros(); plusTard(); });
   destinataire.addEventListener("change", rafraichir);
