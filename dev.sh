@@ -19,6 +19,8 @@ install_system_packages() {
   python3 -c "import ensurepip, venv" 2>/dev/null || missing+=(python3-venv python3-pip)
   command -v soffice >/dev/null || missing+=(libreoffice-writer-nogui)
   [ -d /usr/share/fonts/truetype/liberation2 ] || missing+=(fonts-liberation2)
+  # Chromium : les tests de l'atelier dans un vrai navigateur (Playwright, jamais de navigateur téléchargé).
+  command -v chromium >/dev/null || missing+=(chromium)
   command -v pdftoppm >/dev/null || missing+=(poppler-utils)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installation des paquets Debian : ${missing[*]}"

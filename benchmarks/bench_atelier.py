@@ -112,7 +112,9 @@ def main(edits: int) -> None:
             single, bursts = measure(server.url, edits)
         terminal = preview_command(root)
     load = os.getloadavg()[0]
-    print(f"atelier, frappe → aperçu à jour (Chromium, campagne d'exemple, charge {load:.1f} sur {os.cpu_count()} cœurs)")
+    print(
+        f"atelier, frappe → aperçu à jour (Chromium, campagne d'exemple, charge {load:.1f} sur {os.cpu_count()} cœurs)"
+    )
     print(f"  {'':44}{'médiane':>10}{'p95':>10}{'max':>10}")
     for label, values in (
         (f"atelier, {len(single)} corrections isolées", single),
@@ -124,7 +126,9 @@ def main(edits: int) -> None:
     print(f"  {'lettergen preview (terminal, processus)':44}{terminal:>7.0f} ms")
     single = sorted(single)
     p95 = single[max(0, round(0.95 * len(single)) - 1)]
-    print(f"  cible < {TARGET_MS} ms (p95 des corrections isolées) : {'atteinte' if p95 < TARGET_MS else 'NON atteinte'}")
+    print(
+        f"  cible < {TARGET_MS} ms (p95 des corrections isolées) : {'atteinte' if p95 < TARGET_MS else 'NON atteinte'}"
+    )
 
 
 if __name__ == "__main__":

@@ -431,7 +431,9 @@ def variants_diff(
 @cli.command()
 @data_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8750, show_default=True, help="Port (0 : un port libre).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8750, show_default=True, help="Port (0 : un port libre)."
+)
 @click.option("--no-browser", is_flag=True, help="Ne pas ouvrir le navigateur.")
 @click.option(
     "--registre",
@@ -441,7 +443,18 @@ def variants_diff(
     help="Registre de la campagne (onglet « Campagne »).",
 )
 def atelier(
-    template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead, host, port, no_browser, registre
+    template,
+    recipients,
+    figures,
+    sheet,
+    letter_date,
+    only,
+    templates_dir,
+    letterhead,
+    host,
+    port,
+    no_browser,
+    registre,
 ):
     """Ouvrir l'atelier : le modèle, l'aperçu de la lettre et la génération dans le navigateur."""
     from lettergen.atelier.server import serve

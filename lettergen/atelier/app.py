@@ -45,7 +45,10 @@ def create_app(
     """The application for one server; ``campaign`` replaces the register's view (tests, demos)."""
     bench = Workbench.open(config, work_dir, campaign)
     guard = Guard(
-        token or new_token(), new_token(), allowed_hosts(config.host, config.port), config.max_upload + ENVELOPE
+        token or new_token(),
+        new_token(),
+        allowed_hosts(config.host, config.port),
+        config.max_upload + ENVELOPE,
     )
     routes = [
         Route("/", page),
@@ -110,7 +113,9 @@ def render_page(request: Request, name: str, **values: Any) -> HTMLResponse:
 async def page(request: Request) -> Response:
     bench = _bench(request)
     config = bench.config
-    name = config.template if config.template in {v.name for v in library.variants(config.templates_dir)} else ""
+    name = (
+        config.template if config.template in {v.name for v in library.variants(config.templates_dir)} else ""
+    )
     try:
         source = library.template_source(config.templates_dir, name) if name else ""
     except library.Refused:
@@ -162,7 +167,11 @@ async def template_source(request: Request) -> Response:
     except library.Refused as error:
         return refused(error.message)
     return JSONResponse(
-        {"modele": name, "source": source, "fichier": library.shown_template(bench.config.templates_dir, name)}
+        {
+            "modele": name,
+            "source": source,
+            "fichier": library.shown_template(bench.config.templates_dir, name),
+        }
     )
 
 
@@ -253,7 +262,9 @@ async def upload(request: Request) -> Response:
             "message": f"{UPLOAD_KINDS[str(kind)]} « {shown} » chargé : {count} destinataire(s) valable(s).",
             "tableau": table_html,
             "problemes": [problem_json(p) for p in dataset.problems],
-            "destinataires": [{"id": r.id, "libelle": library.recipient_label(r)} for r in dataset.recipients],
+            "destinataires": [
+                {"id": r.id, "libelle": library.recipient_label(r)} for r in dataset.recipients
+            ],
         }
     )
 

@@ -76,7 +76,9 @@ def file_response(bench: Workbench, job_id: str, print_pdf: bool) -> Response:
     job = bench.jobs.get(job_id)
     path = None if job is None else (job.print_pdf if print_pdf else job.download)
     if job is None or path is None:
-        return JSONResponse({"erreur": "rien à télécharger pour ce travail"}, status_code=404, headers=HEADERS)
+        return JSONResponse(
+            {"erreur": "rien à télécharger pour ce travail"}, status_code=404, headers=HEADERS
+        )
     name = path.name if print_pdf else job.download_name
     media = "application/pdf" if print_pdf else "application/zip"
     return FileResponse(path, media_type=media, filename=name)

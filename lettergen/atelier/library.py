@@ -229,7 +229,9 @@ def render_draft(
         except LettergenError as error:
             return Draft(problems=problems or _rename(error.problems, names))
         text = render_text(letter)
-        parent = template.chain[1].loader_name.removesuffix(TEMPLATE_SUFFIX) if len(template.chain) > 1 else None
+        parent = (
+            template.chain[1].loader_name.removesuffix(TEMPLATE_SUFFIX) if len(template.chain) > 1 else None
+        )
     diff = _diff_with_parent(templates_dir, parent, recipient, data, when, text) if parent else ""
     return Draft(render_html(letter), text, problems, diff, parent)
 
@@ -239,7 +241,9 @@ def _diff_with_parent(
 ) -> str:
     """``variants diff PARENT DRAFT``: what the variant changes in its parent's letter."""
     try:
-        letter = render_letter(load_template(parent, templates_dir), recipient, when, data.result.figure_names)
+        letter = render_letter(
+            load_template(parent, templates_dir), recipient, when, data.result.figure_names
+        )
     except LettergenError as error:
         return f"lettre du modèle parent impossible à produire : {error}"
     return diff_letters(render_text(letter), text) or "aucune différence pour ce destinataire\n"
@@ -316,7 +320,7 @@ def table_view(path: Path, shown: str, data: DataSet, sheet: str | None = None) 
         table = open_table(path, sheet=sheet, display_name=shown)
     except LettergenError:
         return TableView(shown, (), (), by_line, ids, tuple(others))
-    rows = []
+    rows: list[tuple[int, tuple[str, ...]]] = []
     truncated = False
     for row in table.rows:
         if len(rows) >= MAX_TABLE_ROWS:

@@ -124,7 +124,9 @@ class SecurityMiddleware:
         if origin and origin.lower().removeprefix("http://") not in self.guard.hosts:
             return refuse(403, f"Requête refusée : elle vient d'un autre site ({origin}).")
         if not hmac.compare_digest(headers.get(CSRF_HEADER, "").encode(), self.guard.csrf.encode()):
-            return refuse(403, "Requête refusée : jeton anti-falsification (CSRF) absent ou faux ; rechargez la page.")
+            return refuse(
+                403, "Requête refusée : jeton anti-falsification (CSRF) absent ou faux ; rechargez la page."
+            )
         length = headers.get("content-length")
         if length and length.isdigit() and int(length) > self.guard.max_body:
             return refuse(413, too_large(self.guard.max_body))

@@ -33,7 +33,9 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise OutputError(f"impossible d'écouter sur {host}:{port} ({error.strerror or error}) : essayez --port") from None
+        raise OutputError(
+            f"impossible d'écouter sur {host}:{port} ({error.strerror or error}) : essayez --port"
+        ) from None
     sock.listen(64)
     return sock
 
@@ -57,11 +59,16 @@ def serve(config: AtelierConfig, open_browser: bool = True) -> int:
             raise
         print(f"Atelier : {url}", flush=True)
         if config.host not in _LOOPBACK:
-            print(f"attention : l'atelier écoute sur {config.host}, pas seulement sur cette machine", file=sys.stderr)
+            print(
+                f"attention : l'atelier écoute sur {config.host}, pas seulement sur cette machine",
+                file=sys.stderr,
+            )
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         server = uvicorn.Server(
-            uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2)
+            uvicorn.Config(
+                app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=2
+            )
         )
         try:
             server.run(sockets=[sock])

@@ -79,9 +79,7 @@ class Workbench:
         data = library.read_data(config.recipients, config.figures, config.sheet, only=config.only)
         if campaign is None:
             campaign = register_view(config.registre)
-        return cls(
-            config, work_dir, data, library.Drafts(work_dir / "brouillons"), load_outlines(), campaign
-        )
+        return cls(config, work_dir, data, library.Drafts(work_dir / "brouillons"), load_outlines(), campaign)
 
     def new_folder(self, kind: str) -> Path:
         folder = self.work_dir / kind / secrets.token_hex(8)

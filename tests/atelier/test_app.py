@@ -44,7 +44,9 @@ def test_the_preview_has_the_words_of_lettergen_preview(client, campaign_copy, m
     monkeypatch.chdir(campaign_copy)
     for recipient in ("33", "59", "01"):
         result = CliRunner().invoke(
-            cli, ["preview", "--recipient", recipient, "--date", LETTER_DATE.isoformat()], catch_exceptions=False
+            cli,
+            ["preview", "--recipient", recipient, "--date", LETTER_DATE.isoformat()],
+            catch_exceptions=False,
         )
         assert result.exit_code == 0, result.output
         shown = preview(client, source_of(campaign_copy), recipient)
@@ -144,7 +146,9 @@ def test_generate_runs_the_batch_and_offers_a_zip_of_letters_and_manifest(client
 
 
 def test_generate_after_save_uses_the_saved_template(client, campaign_copy):
-    client.post("/api/apercu", json={"modele": "segur", "source": source_of(campaign_copy), "destinataire": "33"})
+    client.post(
+        "/api/apercu", json={"modele": "segur", "source": source_of(campaign_copy), "destinataire": "33"}
+    )
     client.post("/api/generer", json={"modele": "segur", "formats": ["docx"]})  # compiles the old text
     saved = source_of(campaign_copy).replace("et nous vous en félicitons", "et nous nous en réjouissons")
     assert client.post("/api/enregistrer", json={"modele": "segur", "source": saved}).status_code == 200
@@ -152,7 +156,9 @@ def test_generate_after_save_uses_the_saved_template(client, campaign_copy):
     while (status := client.get(f"/api/travaux/{job}").json())["etat"] == "en_cours":
         time.sleep(0.1)
     archive = zipfile.ZipFile(io.BytesIO(client.get(status["telechargement"]).content))
-    letter = docx.Document(io.BytesIO(archive.read(next(n for n in archive.namelist() if n.startswith("33-")))))
+    letter = docx.Document(
+        io.BytesIO(archive.read(next(n for n in archive.namelist() if n.startswith("33-"))))
+    )
     assert any("nous nous en réjouissons" in p.text for p in letter.paragraphs)
 
 

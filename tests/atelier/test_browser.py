@@ -13,8 +13,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from playwright.sync_api import sync_playwright
-from playwright.sync_api import expect
+from playwright.sync_api import expect, sync_playwright
 
 from lettergen.atelier.server import BackgroundServer
 from tests.atelier.conftest import REPO, atelier_config, copy_campaign, fake_campaign
@@ -58,7 +57,9 @@ def atelier(tmp_path, monkeypatch):
 
 @pytest.fixture
 def page(browser, atelier):
-    context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True, locale="fr-FR")
+    context = browser.new_context(
+        viewport={"width": 1500, "height": 1000}, accept_downloads=True, locale="fr-FR"
+    )
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -45,7 +45,9 @@ def test_a_post_without_the_csrf_token_is_refused(client):
 
 def test_a_post_from_another_origin_is_refused(client):
     response = client.post(
-        "/api/apercu", json={"modele": "segur", "source": "", "destinataire": ""}, headers={"origin": "http://evil.example"}
+        "/api/apercu",
+        json={"modele": "segur", "source": "", "destinataire": ""},
+        headers={"origin": "http://evil.example"},
     )
     assert response.status_code == 403 and "autre site" in response.text
 
@@ -63,7 +65,9 @@ def test_an_oversized_upload_is_refused_in_french_and_not_kept(client, app):
 def test_an_upload_just_over_the_limit_is_refused_too(client, app):
     limit = app.state.bench.config.max_upload
     response = client.post(
-        "/api/fichier", data={"genre": "destinataires"}, files={"fichier": ("juste.csv", b"x" * (limit + 1), "text/csv")}
+        "/api/fichier",
+        data={"genre": "destinataires"},
+        files={"fichier": ("juste.csv", b"x" * (limit + 1), "text/csv")},
     )
     assert response.status_code == 413 and "Mo au plus" in response.text
 
@@ -85,7 +89,9 @@ def test_uploaded_names_never_leave_the_servers_folder(client, app, tmp_path):
     response = client.post(
         "/api/fichier",
         data={"genre": "destinataires"},
-        files={"fichier": ("../../evil.csv", b"id;civilite;prenom;nom;departement\n33;Mme;A;B;33\n", "text/csv")},
+        files={
+            "fichier": ("../../evil.csv", b"id;civilite;prenom;nom;departement\n33;Mme;A;B;33\n", "text/csv")
+        },
     )
     assert response.status_code == 200
     assert "« evil.csv »" in response.json()["message"]

@@ -22,7 +22,9 @@ LINE = re.compile(r"^Atelier : http://127\.0\.0\.1:(\d+)/\?jeton=([A-Za-z0-9_-]{
 
 def start(campaign_copy, *args: str) -> subprocess.Popen:
     command = [sys.executable, "-m", "lettergen", "atelier", "--no-browser", "--port", "0", *args]
-    return subprocess.Popen(command, cwd=campaign_copy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, cwd=campaign_copy, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_first_line_is_the_address_flushed_through_a_pipe_and_ctrl_c_stops_cleanly(campaign_copy):

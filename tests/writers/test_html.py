@@ -36,7 +36,8 @@ def letter(name: str = "MARTIN", body: tuple[Paragraph, ...] | None = None) -> L
         recipient_id="33",
         objet="Conséquences du Ségur",
         appel="Madame la Présidente,",
-        body=body or (Paragraph((Run("Un "), Run("mot", bold=True), Run(" en "), Run("italique", italic=True))),),
+        body=body
+        or (Paragraph((Run("Un "), Run("mot", bold=True), Run(" en "), Run("italique", italic=True))),),
         closing="Nous vous prions d'agréer, Madame la Présidente, …",
         signatories=(Signatory("Jeanne MARTIN", "Présidente", "Fédération exemple"),),
         sender=("Fédération exemple", "75000 Paris"),
