@@ -22,6 +22,8 @@ install_system_packages() {
   command -v soffice >/dev/null || missing+=(libreoffice-writer-nogui)
   [ -d /usr/share/fonts/truetype/liberation2 ] || missing+=(fonts-liberation2)
   [ -f /usr/share/hyphen/hyph_fr.dic ] || missing+=(hyphen-fr)
+  # Chromium : les tests de l'atelier dans un vrai navigateur (Playwright, jamais de navigateur téléchargé).
+  command -v chromium >/dev/null || missing+=(chromium)
   command -v pdftoppm >/dev/null || missing+=(poppler-utils)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installation des paquets Debian : ${missing[*]}"

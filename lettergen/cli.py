@@ -494,6 +494,58 @@ def variants_diff(ctx: click.Context, first: str, second: str, recipient_id: str
 install(cli, CliKit(data_options, _sources, _fail, _warn, _progress))  # send, replies, followup, status
 
 
+@cli.command()
+@data_options()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse d'écoute.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8750, show_default=True, help="Port (0 : un port libre)."
+)
+@click.option("--no-browser", is_flag=True, help="Ne pas ouvrir le navigateur.")
+@click.option(
+    "--registre",
+    type=click.Path(path_type=Path),
+    default=Path("registre.sqlite"),
+    show_default=True,
+    help="Registre de la campagne (onglet « Campagne »).",
+)
+def atelier(
+    template,
+    recipients,
+    figures,
+    sheet,
+    letter_date,
+    only,
+    templates_dir,
+    letterhead,
+    host,
+    port,
+    no_browser,
+    registre,
+):
+    """Ouvrir l'atelier : le modèle, l'aperçu de la lettre et la génération dans le navigateur."""
+    from lettergen.atelier.server import serve
+    from lettergen.atelier.workbench import AtelierConfig
+
+    sources = _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead)
+    config = AtelierConfig(
+        templates_dir=sources.templates_dir,
+        template=sources.template,
+        recipients=sources.recipients,
+        letterhead=sources.letterhead,
+        letter_date=sources.letter_date,
+        figures=sources.figures,
+        sheet=sources.sheet,
+        only=sources.only,
+        registre=registre,
+        host=host,
+        port=port,
+    )
+    try:
+        sys.exit(serve(config, open_browser=not no_browser))
+    except LettergenError as error:
+        _fail(error)
+
+
 def main() -> None:
     """Entry point of the ``lettergen`` console script."""
     install_french_click(cli)
