@@ -21,7 +21,8 @@ FILE_WRITER = "lettergen/files.py"
 FRENCH_DIR = "lettergen/french/"
 MONTHS = re.compile(
     r"\b(janvier|f[ée]vrier|mars|avril|mai|juin|juillet|ao[ûu]t|septembre|octobre|novembre|d[ée]cembre)\b",
-    re.IGNORECASE,
+    # Lowercase only, as French writes months in a date (« 1er juillet 2021 »); « MAI » is the RNE's
+    # code for a mayor's office, not a month.
 )
 
 

@@ -241,7 +241,12 @@ async def save(request: Request) -> Response:
 async def upload(request: Request) -> Response:
     bench = _bench(request)
     limit = bench.config.max_upload
-    form = await request.form(max_files=1, max_fields=4)
+    # The form's spooled files are closed when the block ends (a file left open is a warning).
+    async with request.form(max_files=1, max_fields=4) as form:
+        return await _store_upload(request, bench, limit, form)
+
+
+async def _store_upload(request: Request, bench, limit: int, form) -> Response:
     kind, file = form.get("genre"), form.get("fichier")
     if kind not in UPLOAD_KINDS or not isinstance(file, UploadFile):
         return refused("envoyez un fichier des destinataires ou des chiffres (CSV ou XLSX)")

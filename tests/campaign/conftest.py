@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,13 @@ def header_text(raw: bytes, name: str) -> str:
     of a display name (« méd ico-sociaux »); ``decode_header`` joins them as mail clients do.
     """
     value = message_from_bytes(raw, policy=policy.compat32)[name]
-    return str(make_header(decode_header(value)))
+    decoded = str(make_header(decode_header(value)))
+    if name in ("From", "To") and str(value).lstrip().startswith('"'):
+        # An ASCII display name with a backslash or a quote is sent as a quoted string
+        # (« "0\\0" <a@b> »), not an encoded word: unquote it as a mail client shows it.
+        display, address = parseaddr(decoded)
+        return f"{display} <{address}>" if display else address
+    return decoded
 
 
 @dataclass

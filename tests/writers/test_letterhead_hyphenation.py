@@ -22,14 +22,23 @@ from click.testing import CliRunner
 from lxml import etree
 
 from lettergen.cli import cli
+from lettergen.letter import Role
 from lettergen.writers.docx import STYLE_NAMES, docx_text
 
 REPO = Path(__file__).resolve().parents[2]
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 XHTML = {"h": "http://www.w3.org/1999/xhtml"}
 HYPHEN_PATTERNS = Path("/usr/share/hyphen/hyph_fr.dic")  # Debian package hyphen-fr
-UNHYPHENATED_ROLES = ("sender", "address", "place_date", "objet", "appel", "signature", "notes")
-HYPHENATED_ROLES = ("body", "closing")
+UNHYPHENATED_ROLES = (
+    Role.EXPEDITEUR,
+    Role.ADRESSE,
+    Role.LIEU_DATE,
+    Role.OBJET,
+    Role.APPEL,
+    Role.SIGNATAIRE,
+    Role.PJ,
+)
+HYPHENATED_ROLES = (Role.CORPS, Role.FORMULE)
 
 # Widest space allowed between two words of a full justified line, in points.
 # Measured with LibreOffice 7.4, Liberation Serif 11 pt, on the 90 letters of the five shipped
