@@ -113,7 +113,8 @@ def main(edits: int) -> None:
         terminal = preview_command(root)
     load = os.getloadavg()[0]
     print(
-        f"atelier, frappe → aperçu à jour (Chromium, campagne d'exemple, charge {load:.1f} sur {os.cpu_count()} cœurs)"
+        "atelier, frappe → aperçu à jour (Chromium, campagne d'exemple, "
+        f"charge {load:.1f} sur {os.cpu_count()} cœurs)"
     )
     print(f"  {'':44}{'médiane':>10}{'p95':>10}{'max':>10}")
     for label, values in (
@@ -127,7 +128,8 @@ def main(edits: int) -> None:
     single = sorted(single)
     p95 = single[max(0, round(0.95 * len(single)) - 1)]
     print(
-        f"  cible < {TARGET_MS} ms (p95 des corrections isolées) : {'atteinte' if p95 < TARGET_MS else 'NON atteinte'}"
+        f"  cible < {TARGET_MS} ms (p95 des corrections isolées) : "
+        f"{'atteinte' if p95 < TARGET_MS else 'NON atteinte'}"
     )
 
 

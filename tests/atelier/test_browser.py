@@ -98,7 +98,8 @@ def test_open_type_see_the_preview_change_make_an_error_fix_it_and_save(page, at
     problem.click()
     page.screenshot(path=str(DOCS / "atelier-erreur.png"))
     selected = page.evaluate(
-        "() => { const t = document.getElementById('modele'); return t.value.slice(t.selectionStart, t.selectionEnd); }"
+        "() => { const t = document.getElementById('modele'); "
+        "return t.value.slice(t.selectionStart, t.selectionEnd); }"
     )
     assert "destinataire.apel" in selected
     assert f"▶{line}" in page.locator("#numeros").inner_text()
