@@ -491,7 +491,8 @@ def variants_diff(ctx: click.Context, first: str, second: str, recipient_id: str
     click.echo(diff_letters(texts[0], texts[1]), nl=False)
 
 
-install(cli, CliKit(data_options, _sources, _fail, _warn, _progress))  # send, replies, followup, status
+# send, replies, followup, status
+install(cli, CliKit(data_options, DATA_OPTIONS, _sources, _fail, _warn, _progress))
 
 
 @cli.command()

@@ -41,16 +41,6 @@ from lettergen.files import write_atomically
 from lettergen.french import date_longue, pluriel
 
 EXAMPLE_DOMAIN = "federation-exemple.org"  # the shipped campagne.toml's sender
-DATA_KEYS = (
-    "template",
-    "recipients",
-    "figures",
-    "sheet",
-    "letter_date",
-    "only",
-    "templates_dir",
-    "letterhead",
-)
 
 
 @dataclass(frozen=True)
@@ -58,6 +48,7 @@ class CliKit:
     """What the campaign commands share with the rest of the command line."""
 
     data_options: Callable[..., Any]
+    data_keys: tuple[str, ...]  # the data options' parameter names, in ``sources``' order
     sources: Callable[..., Any]
     fail: Callable[[LettergenError], None]
     warn: Callable[[list[Problem]], None]
@@ -144,11 +135,11 @@ SEND_OPTIONS = [
 
 
 def _sources(kit: CliKit, options: dict[str, Any], followup: bool) -> Any:
-    values = {key: options[key] for key in DATA_KEYS}
+    values = {key: options[key] for key in kit.data_keys}
     source = click.get_current_context().get_parameter_source("template")
     if followup and source in (ParameterSource.DEFAULT, None):
         values["template"] = FOLLOWUP_TEMPLATE
-    return kit.sources(*(values[key] for key in DATA_KEYS))
+    return kit.sources(*(values[key] for key in kit.data_keys))
 
 
 # --- send -------------------------------------------------------------------------------
