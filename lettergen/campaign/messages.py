@@ -1,7 +1,9 @@
 """The e-mail that carries a letter: RFC 5322, ``multipart/mixed``, the letter's PDF attached.
 
-Headers go through :data:`email.policy.SMTP`: a display name or a subject with accents is
-RFC 2047-encoded, lines end in CRLF, long headers are folded. The cover text is sent
+Headers go through :data:`email.policy.SMTP` (lines end in CRLF, long headers are folded),
+except the display names and the subject, which :func:`encoded_words` writes: the standard
+library's folder may fold at a space between two encoded words, and RFC 2047 readers drop such
+a space (« 0 000¡ ¡ » shown « 0 000¡¡ »). The cover text is sent
 quoted-printable, so the message is plain ASCII on the wire and needs no 8BITMIME.
 """
 
@@ -12,6 +14,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email import policy
+from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -31,8 +34,20 @@ class Mailbox:
     def domain(self) -> str:
         return self.address.rpartition("@")[2]
 
-    def header(self) -> Address:
-        return Address(display_name=one_line(self.name), addr_spec=self.address)
+
+def encoded_words(text: str, field: str) -> str:
+    """``text`` as RFC 2047 encoded words, every space inside a word, folded with CRLF."""
+    return Header(text, "utf-8", header_name=field).encode(splitchars="", linesep="\r\n")
+
+
+def _set_header(message: EmailMessage, field: str, text: str, address: str = "") -> None:
+    """ASCII goes through the policy (quoted, folded); other text as :func:`encoded_words` writes it."""
+    text = one_line(text)
+    if text.isascii():
+        message[field] = Address(display_name=text, addr_spec=address) if address else text
+        return
+    encoded = encoded_words(text, field)
+    message.set_raw(field, f"{encoded} <{address}>" if address else encoded)
 
 
 def one_line(text: str) -> str:
@@ -106,10 +121,11 @@ def build_message(
     when: _dt.datetime,
 ) -> EmailMessage:
     """One letter's message: From, To, Subject, Date, Message-ID, the cover text and the PDF."""
-    message = EmailMessage(policy=policy.SMTP)
-    message["From"] = sender.header()
-    message["To"] = recipient.header()
-    message["Subject"] = one_line(subject)
+    # refold_source="none": the values set raw below are written as encoded here, not refolded.
+    message = EmailMessage(policy=policy.SMTP.clone(refold_source="none"))
+    _set_header(message, "From", sender.name, sender.address)
+    _set_header(message, "To", recipient.name, recipient.address)
+    _set_header(message, "Subject", subject)
     message["Date"] = format_datetime(when)
     message["Message-ID"] = message_id
     message["MIME-Version"] = "1.0"
