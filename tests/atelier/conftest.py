@@ -13,6 +13,7 @@ from lettergen.atelier.app import create_app
 from lettergen.atelier.register_view import RegisterRow, campaign_view
 from lettergen.atelier.security import COOKIE, CSRF_HEADER
 from lettergen.atelier.workbench import AtelierConfig
+from lettergen.batch import Sources
 
 REPO = Path(__file__).resolve().parents[2]
 PORT = 8750
@@ -28,16 +29,15 @@ def copy_campaign(folder: Path) -> Path:
 
 def atelier_config(folder: Path, port: int = PORT) -> AtelierConfig:
     """The example campaign in ``folder``; ``Path(".")`` when the test runs from inside it."""
-    return AtelierConfig(
+    sources = Sources(
         templates_dir=folder / "templates",
         template="segur",
         recipients=folder / "recipients" / "exemple.csv",
         figures=folder / "recipients" / "chiffres_exemple.csv",
         letterhead=folder / "templates" / "papier_en_tete.docx",
         letter_date=LETTER_DATE,
-        registre=folder / "registre.sqlite",
-        port=port,
     )
+    return AtelierConfig(sources, registre=folder / "registre.sqlite", port=port)
 
 
 def fake_campaign():
