@@ -119,7 +119,7 @@ async def page(request: Request) -> Response:
         source = library.template_source(sources.templates_dir, name) if name else ""
     except library.Refused:
         name, source = "", ""
-    campaign = bench.campaign
+    campaign = await run_in_threadpool(bench.campaign)
     return render_page(
         request,
         "index.html",

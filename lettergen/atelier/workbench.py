@@ -62,7 +62,7 @@ class Workbench:
     data: library.DataSet
     drafts: library.Drafts
     outlines: tuple[Outline, ...]
-    campaign: CampaignView | None
+    fixed_campaign: CampaignView | None  # tests and demos: shown instead of the register
     uploads: dict[str, tuple[Path, str]] = field(default_factory=dict)  # kind → (path, shown name)
     jobs: dict[str, Job] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -71,9 +71,13 @@ class Workbench:
     def open(cls, config: AtelierConfig, work_dir: Path, campaign: CampaignView | None = None) -> Workbench:
         sources = config.sources
         data = library.read_data(sources.recipients, sources.figures, sources.sheet, only=sources.only)
-        if campaign is None:
-            campaign = register_view(config.registre)
         return cls(config, work_dir, data, library.Drafts(work_dir / "brouillons"), load_outlines(), campaign)
+
+    def campaign(self) -> CampaignView | None:
+        """The register as it is now (read at each page load: a ``send`` may be running meanwhile)."""
+        if self.fixed_campaign is not None:
+            return self.fixed_campaign
+        return register_view(self.config.registre, self.config.sources.letter_date)
 
     def new_folder(self, kind: str) -> Path:
         folder = self.work_dir / kind / secrets.token_hex(8)
