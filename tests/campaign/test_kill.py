@@ -11,7 +11,7 @@ import sys
 import time
 from collections import Counter
 
-from tests.campaign.conftest import FAKE_PDF_MAIN, REPO, write_recipients
+from tests.campaign.conftest import FAKE_PDF_MAIN, FAST, REPO, write_recipients
 
 COUNT = 50
 
@@ -32,7 +32,7 @@ def _send(campaign_dir, url: str) -> subprocess.Popen:
         "2021-07-01",
     ]
     return subprocess.Popen(
-        [*command, "--smtp", url, "--confirm"],
+        [*command, "--smtp", url, "--confirm", *FAST],
         cwd=campaign_dir,
         env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.PIPE,
