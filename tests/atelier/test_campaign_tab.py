@@ -109,3 +109,15 @@ def test_a_register_from_a_newer_lettergen_is_refused_in_french(campaign_copy):
     view = register_view(path, LETTER_DATE)
     assert view is not None and view.rows == ()
     assert "schéma 99" in view.problem and "mettez lettergen à jour" in view.problem
+
+
+def test_the_tab_reads_the_register_while_a_send_holds_its_write_lock(campaign_copy):
+    """A ``send`` in progress holds a write transaction: the atelier reads the last committed state."""
+    from lettergen.campaign.register import open_register, run_lock
+
+    path = fill_register(campaign_copy)
+    with run_lock(path), open_register(path) as register, register._transaction() as db:
+        db.execute("UPDATE lettres SET etat = 'envoyé' WHERE destinataire = '69'")  # not committed yet
+        view = register_view(path, LETTER_DATE)
+        assert view is not None and view.problem == ""
+        assert {row.id: row.registre for row in view.rows}["69"] == "échec"
