@@ -25,6 +25,7 @@ from playwright.sync_api import sync_playwright
 
 from lettergen.atelier.server import BackgroundServer
 from lettergen.atelier.workbench import AtelierConfig
+from lettergen.batch import Sources
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_MS = 300
@@ -41,15 +42,15 @@ WATCH = """() => {
 
 
 def config(folder: Path) -> AtelierConfig:
-    return AtelierConfig(
+    sources = Sources(
         templates_dir=folder / "templates",
         template="segur",
         recipients=folder / "recipients" / "exemple.csv",
         figures=folder / "recipients" / "chiffres_exemple.csv",
         letterhead=folder / "templates" / "papier_en_tete.docx",
         letter_date=date(2021, 7, 1),
-        port=0,
     )
+    return AtelierConfig(sources, port=0)
 
 
 def _latency(page, expected: str) -> float:

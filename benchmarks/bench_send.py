@@ -154,6 +154,10 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, str]:
     return wall, cpu, result.stdout
 
 
+#: A --rate the machine never reaches: one message a millisecond.
+UNLIMITED = 60_000
+
+
 def send_command(pdf: Path, port: int, *extra: str) -> list[str]:
     return [sys.executable, "-c", SHIM, str(pdf), "send", "--via", "email", "-r", "d.csv",
             "--date", "2021-07-01", "--smtp", f"smtp://127.0.0.1:{port}", "--confirm", *extra]  # fmt: skip
@@ -203,7 +207,8 @@ def _bench(args, work: Path, pdf: Path, counter: Counter, port: int) -> None:
         "serveur aiosmtpd local"
     )
 
-    wall, cpu, out = timed(send_command(pdf, port), campaign)
+    # Throughput: no pause between messages (the default --rate is an account's, not the machine's).
+    wall, cpu, out = timed(send_command(pdf, port, "--rate", str(UNLIMITED)), campaign)
     arrivals, counter.arrivals = counter.arrivals, []
     assert len(arrivals) == n, (len(arrivals), out)
     size = sum(p.stat().st_size for p in campaign.glob("registre.sqlite*") if p.suffix != ".lock")

@@ -528,19 +528,7 @@ def atelier(
     from lettergen.atelier.workbench import AtelierConfig
 
     sources = _sources(template, recipients, figures, sheet, letter_date, only, templates_dir, letterhead)
-    config = AtelierConfig(
-        templates_dir=sources.templates_dir,
-        template=sources.template,
-        recipients=sources.recipients,
-        letterhead=sources.letterhead,
-        letter_date=sources.letter_date,
-        figures=sources.figures,
-        sheet=sources.sheet,
-        only=sources.only,
-        registre=registre,
-        host=host,
-        port=port,
-    )
+    config = AtelierConfig(sources, registre=registre, host=host, port=port)
     try:
         sys.exit(serve(config, open_browser=not no_browser))
     except LettergenError as error:

@@ -34,7 +34,7 @@ from lettergen.campaign.sending import (
     send_all,
     write_drafts,
 )
-from lettergen.campaign.smtp import PASSWORD_VARIABLE, Transport, parse_smtp_url
+from lettergen.campaign.smtp import DEFAULT_RATE, PASSWORD_VARIABLE, Transport, parse_smtp_url, tls_context
 from lettergen.campaign.status import format_csv, format_text, status_rows, xlsx_bytes
 from lettergen.errors import InvalidInput, LettergenError, Problem, RegisterError
 from lettergen.files import write_atomically
@@ -95,6 +95,14 @@ SEND_OPTIONS = [
         "(UTILISATEUR@ avant l'hôte ; défaut : [envoi] smtp de campagne.toml).",
     ),
     click.option(
+        "--smtp-ca",
+        "smtp_ca",
+        type=click.Path(path_type=Path, exists=True, dir_okay=False),
+        metavar="FICHIER",
+        help="Certificats d'autorité (PEM) à reconnaître en plus de ceux du système, "
+        "pour un serveur SMTP à certificat interne.",
+    ),
+    click.option(
         "--confirm", is_flag=True, help="Envoyer pour de bon (sans cette option : essai, rien n'est envoyé)."
     ),
     click.option(
@@ -105,7 +113,13 @@ SEND_OPTIONS = [
         help="Au plus N messages pendant cette exécution.",
     ),
     click.option(
-        "--rate", "rate", type=click.IntRange(min=1), metavar="N", help="Au plus N messages par minute."
+        "--rate",
+        "rate",
+        type=click.IntRange(min=1),
+        metavar="N",
+        default=DEFAULT_RATE,
+        help=f"Au plus N messages par minute ({DEFAULT_RATE} par défaut : sous la limite de Microsoft 365, "
+        "30 par minute).",
     ),
     click.option(
         "--drafts",
@@ -276,9 +290,10 @@ def _send_confirmed(kit: CliKit, campaign: Any, options: dict[str, Any], envoi: 
             ]
         )
     server = parse_smtp_url(str(url), None if options["smtp"] else letters.campaign_file(campaign))
+    context = tls_context(options["smtp_ca"])  # a bad file is refused before anything is sent
     with run_lock(options["registre"]), open_register(options["registre"]) as register:
         plan, prepared, skipped = _email_plan(campaign, register, options)
-        transport = Transport(server, os.environ.get(PASSWORD_VARIABLE))
+        transport = Transport(server, os.environ.get(PASSWORD_VARIABLE), context=context)
         outbox = Outbox(
             register, sender, transport, letters.template_name(campaign), campaign.sources.letter_date
         )

@@ -112,31 +112,30 @@ def render_page(request: Request, name: str, **values: Any) -> HTMLResponse:
 
 async def page(request: Request) -> Response:
     bench = _bench(request)
-    config = bench.config
-    name = (
-        config.template if config.template in {v.name for v in library.variants(config.templates_dir)} else ""
-    )
+    sources = bench.config.sources
+    known = {v.name for v in library.variants(sources.templates_dir)}
+    name = sources.template if sources.template in known else ""
     try:
-        source = library.template_source(config.templates_dir, name) if name else ""
+        source = library.template_source(sources.templates_dir, name) if name else ""
     except library.Refused:
         name, source = "", ""
-    campaign = bench.campaign
+    campaign = await run_in_threadpool(bench.campaign)
     return render_page(
         request,
         "index.html",
         csrf=request.app.state.guard.csrf,
-        variants=library.variants(config.templates_dir),
+        variants=library.variants(sources.templates_dir),
         template=name,
-        template_file=library.shown_template(config.templates_dir, name) if name else "",
+        template_file=library.shown_template(sources.templates_dir, name) if name else "",
         source=source,
         recipients=[(r.id, library.recipient_label(r)) for r in bench.data.recipients],
         data_problems=[str(p) for p in bench.data.problems],
         tables=_tables(bench),
-        letter_date=config.letter_date,
+        letter_date=sources.letter_date,
         campaign=campaign,
         states=STATES,
         map_svg=map_svg(bench.outlines, campaign.states) if campaign else "",
-        max_upload_mo=config.max_upload // (1024 * 1024),
+        max_upload_mo=bench.config.max_upload // (1024 * 1024),
     )
 
 
@@ -163,14 +162,14 @@ async def template_source(request: Request) -> Response:
     bench = _bench(request)
     name = request.query_params.get("nom", "")
     try:
-        source = library.template_source(bench.config.templates_dir, name)
+        source = library.template_source(bench.config.sources.templates_dir, name)
     except library.Refused as error:
         return refused(error.message)
     return JSONResponse(
         {
             "modele": name,
             "source": source,
-            "fichier": library.shown_template(bench.config.templates_dir, name),
+            "fichier": library.shown_template(bench.config.sources.templates_dir, name),
         }
     )
 
@@ -181,18 +180,18 @@ async def preview(request: Request) -> Response:
         body = await _json(request)
         name, source = _text(body, "modele"), _text(body, "source")
         recipient = _text(body, "destinataire")
-        library.template_path(bench.config.templates_dir, name)
+        library.template_path(bench.config.sources.templates_dir, name)
     except library.Refused as error:
         return refused(error.message)
     draft = await run_in_threadpool(
         library.render_draft,
         bench.drafts,
-        bench.config.templates_dir,
+        bench.config.sources.templates_dir,
         name,
         source,
         bench.data,
         recipient,
-        bench.config.letter_date,
+        bench.config.sources.letter_date,
     )
     return JSONResponse(
         {
@@ -200,7 +199,7 @@ async def preview(request: Request) -> Response:
             "problemes": [problem_json(p) for p in draft.problems],
             "diff": draft.diff,
             "parent": draft.parent,
-            "fichier": library.shown_template(bench.config.templates_dir, name),
+            "fichier": library.shown_template(bench.config.sources.templates_dir, name),
         }
     )
 
@@ -210,21 +209,21 @@ async def save(request: Request) -> Response:
     try:
         body = await _json(request)
         name, source = _text(body, "modele"), _text(body, "source")
-        library.template_path(bench.config.templates_dir, name)
+        library.template_path(bench.config.sources.templates_dir, name)
         problems = await run_in_threadpool(
             library.save_template,
             bench.drafts,
-            bench.config.templates_dir,
+            bench.config.sources.templates_dir,
             name,
             source,
             bench.data,
-            bench.config.letter_date,
+            bench.config.sources.letter_date,
         )
     except library.Refused as error:
         return refused(error.message)
     except LettergenError as error:  # the file could not be written
         return refused(f"modèle non enregistré : {error}", 500)
-    shown = library.shown_template(bench.config.templates_dir, name)
+    shown = library.shown_template(bench.config.sources.templates_dir, name)
     if problems:
         message = f"Modèle non enregistré : {shown} ne produit pas de lettre (voir « Problèmes »)."
     else:

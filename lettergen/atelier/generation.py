@@ -25,16 +25,16 @@ ZIP_NAME = "lettres.zip"
 
 def start(bench: Workbench, template: str, formats: tuple[str, ...], merge: bool) -> Job:
     """Start generating every letter of the current data with the saved template ``template``."""
-    config = bench.config
-    library.template_path(config.templates_dir, template)
+    sources = bench.config.sources
+    library.template_path(sources.templates_dir, template)
     folder = bench.new_folder("lettres")
     data = bench.data
     job = Job(secrets.token_hex(8), max(1, len(data.recipients) * library.stages(formats, merge)), folder)
     request = library.Generation(
-        config.templates_dir,
+        sources.templates_dir,
         template,
-        config.letterhead,
-        config.letter_date,
+        sources.letterhead,
+        sources.letter_date,
         data,
         formats,
         merge,

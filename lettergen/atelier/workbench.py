@@ -12,12 +12,12 @@ import secrets
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from lettergen.atelier import library
 from lettergen.atelier.france_map import Outline, load_outlines
 from lettergen.atelier.register_view import CampaignView, register_view
+from lettergen.batch import Sources
 from lettergen.errors import Problem
 
 MAX_UPLOAD = 5 * 1024 * 1024
@@ -26,16 +26,9 @@ UPLOAD_SUFFIXES = (".csv", ".xlsx", ".txt", ".tsv")
 
 @dataclass(frozen=True)
 class AtelierConfig:
-    """What ``lettergen atelier`` was started with."""
+    """What ``lettergen atelier`` was started with: the campaign's sources, as every command has them."""
 
-    templates_dir: Path
-    template: str
-    recipients: Path
-    letterhead: Path
-    letter_date: date
-    figures: Path | None = None
-    sheet: str | None = None
-    only: tuple[str, ...] = ()
+    sources: Sources
     registre: Path = Path("registre.sqlite")
     host: str = "127.0.0.1"
     port: int = 8750
@@ -69,17 +62,22 @@ class Workbench:
     data: library.DataSet
     drafts: library.Drafts
     outlines: tuple[Outline, ...]
-    campaign: CampaignView | None
+    fixed_campaign: CampaignView | None  # tests and demos: shown instead of the register
     uploads: dict[str, tuple[Path, str]] = field(default_factory=dict)  # kind → (path, shown name)
     jobs: dict[str, Job] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, config: AtelierConfig, work_dir: Path, campaign: CampaignView | None = None) -> Workbench:
-        data = library.read_data(config.recipients, config.figures, config.sheet, only=config.only)
-        if campaign is None:
-            campaign = register_view(config.registre)
+        sources = config.sources
+        data = library.read_data(sources.recipients, sources.figures, sources.sheet, only=sources.only)
         return cls(config, work_dir, data, library.Drafts(work_dir / "brouillons"), load_outlines(), campaign)
+
+    def campaign(self) -> CampaignView | None:
+        """The register as it is now (read at each page load: a ``send`` may be running meanwhile)."""
+        if self.fixed_campaign is not None:
+            return self.fixed_campaign
+        return register_view(self.config.registre, self.config.sources.letter_date)
 
     def new_folder(self, kind: str) -> Path:
         folder = self.work_dir / kind / secrets.token_hex(8)
@@ -94,11 +92,12 @@ class Workbench:
 
     def reload_data(self) -> library.DataSet:
         """Read the recipients and figures again, the uploaded ones in place of the configured ones."""
-        recipients = self.uploads.get("destinataires", (self.config.recipients, ""))
-        figures = self.uploads.get("chiffres", (self.config.figures, "") if self.config.figures else None)
+        sources = self.config.sources
+        recipients = self.uploads.get("destinataires", (sources.recipients, ""))
+        figures = self.uploads.get("chiffres", (sources.figures, "") if sources.figures else None)
         shown = {str(path): name for path, name in self.uploads.values() if name}
-        sheet = None if "destinataires" in self.uploads else self.config.sheet
-        only = () if "destinataires" in self.uploads else self.config.only
+        sheet = None if "destinataires" in self.uploads else sources.sheet
+        only = () if "destinataires" in self.uploads else sources.only
         self.data = library.read_data(
             recipients[0], figures[0] if figures and figures[0] else None, sheet, shown, only
         )

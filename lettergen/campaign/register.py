@@ -291,6 +291,38 @@ def open_register(path: str | os.PathLike[str] = DEFAULT_REGISTER, create: bool 
     return Register(connection, path)
 
 
+def read_register(path: str | os.PathLike[str]) -> Register:
+    """Open an existing register read-only (the atelier): never migrates, never waits for a writer.
+
+    A read-only connection takes no write lock, so the atelier can show a register while a
+    ``send`` is writing it (WAL readers see the last committed state).
+    """
+    path = Path(path)
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as error:
+        raise RegisterError(f"impossible d'ouvrir le registre : {error}", file=str(path)) from None
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        connection.execute("SELECT 1 FROM lettres LIMIT 1").fetchall()
+    except sqlite3.Error as error:
+        connection.close()
+        raise RegisterError(
+            f"ce fichier n'est pas un registre lettergen lisible ({error})", file=str(path)
+        ) from None
+    if version != SCHEMA_VERSION:
+        connection.close()
+        upgrade = (
+            "mettez lettergen à jour" if version > SCHEMA_VERSION else "« lettergen status » le met à jour"
+        )
+        raise RegisterError(
+            f"registre au schéma {version}, cette version de lettergen lit le schéma "
+            f"{SCHEMA_VERSION} : {upgrade}",
+            file=str(path),
+        )
+    return Register(connection, path)
+
+
 def _migrate(connection: sqlite3.Connection, path: Path) -> None:
     """Apply the migrations this register lacks, each in its own transaction."""
     while True:

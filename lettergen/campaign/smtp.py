@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from lettergen.errors import InputError, SendingError
@@ -24,6 +25,16 @@ SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 #: Seconds to wait before each new attempt after a connection failure.
 BACKOFF = (0.0, 2.0, 5.0, 15.0, 30.0)
 TIMEOUT = 60.0
+#: Messages a minute when ``--rate`` is not given: two thirds of the lowest published per-minute
+#: limit of the accounts federations use, so a run never trips it. Written from memory, to check
+#: before relying on it (they change):
+#: - Microsoft 365 / Exchange Online: 30 messages a minute, 10,000 recipients a day per mailbox —
+#:   https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits
+#:   (« Sending limits »);
+#: - Google Workspace: 2,000 messages a day per user — https://support.google.com/a/answer/166852 ;
+#:   consumer Gmail: 500 recipients a day — https://support.google.com/mail/answer/22839 (Google
+#:   publishes no per-minute figure; bursts get a temporary 4xx/5xx refusal).
+DEFAULT_RATE = 20
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,27 @@ def parse_smtp_url(url: str, file: str | None = None) -> SmtpServer:
     return SmtpServer(parts.scheme, parts.hostname, port or SCHEMES[parts.scheme], user)
 
 
+def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
+    """The TLS context of every connection: the system's authorities, plus ``ca_file`` when given.
+
+    ``--smtp-ca FICHIER`` is the one way to trust a server whose certificate an internal authority
+    signed (a federation's own relay): verification of the certificate and of the host name is
+    never turned off. A file that holds no readable PEM certificate is a problem on that file.
+    """
+    context = ssl.create_default_context()
+    if ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=ca_file)
+        except (ssl.SSLError, OSError) as error:
+            reason = getattr(error, "strerror", None) or getattr(error, "reason", None) or str(error)
+            raise InputError(
+                f"certificats d'autorité illisibles ({reason}) : attendu un fichier PEM "
+                "(« -----BEGIN CERTIFICATE----- »)",
+                file=str(ca_file),
+            ) from None
+    return context
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What became of one message: ``envoyé``, ``refusé`` (this recipient) or ``incertain``."""
@@ -90,6 +122,7 @@ class Transport:
         backoff: tuple[float, ...] | None = None,
         timeout: float = TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
+        context: ssl.SSLContext | None = None,
     ):
         if server.user and not password:
             raise SendingError(
@@ -101,6 +134,7 @@ class Transport:
         self._backoff = BACKOFF if backoff is None else backoff
         self._timeout = timeout
         self._sleep = sleep
+        self._context = context or tls_context()
         self._session: smtplib.SMTP | None = None
 
     def close(self) -> None:
@@ -178,7 +212,7 @@ class Transport:
         if self._session is not None:
             return self._session
         server = self.server
-        context = ssl.create_default_context()
+        context = self._context
         session: smtplib.SMTP
         if server.scheme == "smtps":
             session = smtplib.SMTP_SSL(server.host, server.port, timeout=self._timeout, context=context)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from lettergen.atelier.server import BackgroundServer
-from tests.atelier.conftest import REPO, atelier_config, copy_campaign, fake_campaign
+from tests.atelier.conftest import REPO, atelier_config, copy_campaign, fake_campaign, fill_register
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -163,15 +164,59 @@ def test_generate_and_download_the_zip_then_open_a_docx(page):
     page.screenshot(path=str(DOCS / "atelier-generer.png"))
 
 
-def test_the_campaign_map(page):
+@pytest.fixture
+def registered_page(browser, tmp_path, monkeypatch):
+    """The atelier of a campaign whose real register ``send`` and ``replies`` filled (no fake view)."""
+    folder = copy_campaign(tmp_path / "campagne")
+    fill_register(folder)
+    work = tmp_path / "atelier"
+    work.mkdir()
+    monkeypatch.chdir(folder)
+    with BackgroundServer(atelier_config(Path("."), port=0), work) as server:
+        context = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="fr-FR")
+        page = context.new_page()
+        page.goto(server.url)
+        yield page
+        context.close()
+
+
+def test_the_campaign_map_shows_the_real_register(registered_page):
+    page = registered_page
     page.get_by_role("tab", name="Campagne").click()
-    card = page.get_by_role("img", name="Carte des départements selon l'état de la campagne")
+    card = page.get_by_role("group", name="Carte des départements selon l'état de la campagne")
     card.wait_for()
-    assert page.locator("path.etat-favorable[data-departement='33']").count() == 1
-    assert page.locator("path.outremer[data-departement='974']").count() == 1
-    fill = page.locator("path[data-departement='33']").evaluate("p => getComputedStyle(p).fill")
-    assert fill == "rgb(46, 133, 64)"
-    assert "taux de réponse 60 %" in page.get_by_role("tabpanel").inner_text().replace("\u00a0", " ")
+    panel = page.get_by_role("tabpanel", name="Campagne")
+    figures = panel.locator("p.chiffres-campagne").inner_text().replace("\u00a0", " ")
+    assert figures == "8 lettre(s) envoyée(s), 3 réponse(s) : taux de réponse 38 %"
+    for name in (
+        "Gironde (33) : réponse favorable",
+        "Nord (59) : réponse reçue",
+        "Ain (01) : sans réponse",
+        "Landes (40) : sans réponse",
+        "La Réunion (974) : réponse favorable",
+        "Bas-Rhin (67) : envoyée, en attente",  # the Collectivité européenne d'Alsace
+        "Haut-Rhin (68) : envoyée, en attente",
+        "Ville de Paris (75) : envoyée, en attente",  # incertain: most likely left
+        "Rhône (69) : aucune lettre",  # its only message was refused
+    ):
+        expect(card.get_by_role("img", name=name, exact=True)).to_have_count(1)
+    assert card.get_by_role("img").count() == 101
+    colours = {
+        code: page.locator(f"path[data-departement='{code}']").evaluate("p => getComputedStyle(p).fill")
+        for code in ("33", "59", "01", "13", "69")
+    }
+    assert colours == {
+        "33": "rgb(46, 133, 64)",
+        "59": "rgb(106, 90, 205)",
+        "01": "rgb(232, 163, 61)",
+        "13": "rgb(143, 184, 230)",
+        "69": "rgb(213, 217, 223)",
+    }
+    table = page.get_by_role("table", name="États par destinataire")
+    expect(
+        table.get_by_role("row", name=re.compile(r"^69 Christophe DURAND 69 aucune lettre échec"))
+    ).to_have_count(1)
+    expect(page.get_by_role("table", name="Taux de réponse par région")).to_contain_text("Nouvelle-Aquitaine")
     page.screenshot(path=str(DOCS / "atelier-campagne.png"))
 
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import shutil
 import socket
 import ssl
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -17,6 +15,7 @@ from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
+import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from pypdf import PdfWriter
@@ -25,6 +24,8 @@ from lettergen.campaign import letters
 
 REPO = Path(__file__).resolve().parents[2]
 REFUSED = "refuse@example.org"
+#: ``--rate`` for the local test server: no real pause (the default rate is an account's limit).
+FAST = ("--rate", "60000")
 USER, PASSWORD = "campagne@federation-exemple.org", "mot-de-passe-d-application"
 
 
@@ -113,36 +114,41 @@ def smtp_server() -> Iterator[Server]:
         controller.stop()
 
 
+@dataclass(frozen=True)
+class Authority:
+    """A test certificate authority: the PEM file lettergen is told to trust, the server's context."""
+
+    ca_file: Path
+    server_context: ssl.SSLContext
+
+
 @pytest.fixture(scope="session")
-def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made with the openssl command."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl absent")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return cert, key
+def authority(tmp_path_factory) -> Authority:
+    """A certificate authority made for the tests (trustme) and the server's certificate for 127.0.0.1.
+
+    trustme rather than a self-signed certificate from the openssl command: it issues a leaf
+    certificate signed by its own CA in three lines, the shape of a real internal relay, so the
+    client is told to trust the authority (``--smtp-ca``), not one server's certificate.
+    """
+    ca = trustme.CA(organization_name="Autorité de test lettergen")
+    leaf = ca.issue_cert("127.0.0.1")
+    ca_file = tmp_path_factory.mktemp("tls") / "autorite.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    leaf.configure_cert(context)
+    return Authority(ca_file, context)
 
 
 @pytest.fixture
-def starttls_server(certificate, monkeypatch) -> Iterator[Server]:
-    """An SMTP server requiring STARTTLS then AUTH (USER / PASSWORD); the client trusts its certificate."""
-    cert, key = certificate
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+def starttls_server(authority) -> Iterator[Server]:
+    """An SMTP server requiring STARTTLS then AUTH (USER / PASSWORD), its certificate from ``authority``."""
     collector = Collector()
     port = free_port()
     controller = Controller(
         collector,
         hostname="127.0.0.1",
         port=port,
-        tls_context=context,
+        tls_context=authority.server_context,
         require_starttls=True,
         auth_required=True,
         authenticator=_authenticate,
@@ -150,6 +156,32 @@ def starttls_server(certificate, monkeypatch) -> Iterator[Server]:
     controller.start()
     try:
         yield Server(collector, port, f"smtp+starttls://{USER}@127.0.0.1:{port}")
+    finally:
+        controller.stop()
+
+
+#: For the tests on ``smtps_server``: aiosmtpd warns that AUTH does not require STARTTLS, which
+#: an implicit-TLS session never needs (it is encrypted from the first byte).
+IMPLICIT_TLS = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+
+
+@pytest.fixture
+def smtps_server(authority) -> Iterator[Server]:
+    """An SMTP server speaking TLS from the first byte (implicit TLS, ``smtps://``), then AUTH."""
+    collector = Collector()
+    port = free_port()
+    controller = Controller(
+        collector,
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=authority.server_context,
+        auth_required=True,
+        auth_require_tls=False,  # the whole session is TLS already, which aiosmtpd cannot see
+        authenticator=_authenticate,
+    )
+    controller.start()
+    try:
+        yield Server(collector, port, f"smtps://{USER}@127.0.0.1:{port}")
     finally:
         controller.stop()
 
@@ -215,7 +247,7 @@ def history(campaign_dir, smtp_server, fake_pdfs) -> Path:
     commands = [
         ["send", "--via", "courrier", "-r", "d.csv", "--date", "2021-07-01", "--only", "d000,d001,d002"],
         ["send", "--via", "email", "-r", "d.csv", "--date", "2021-08-20", "--only", "d003", "--confirm",
-         "--smtp", smtp_server.url],
+         *FAST, "--smtp", smtp_server.url],
         ["replies", "add", "d001", "--date", "2021-07-20", "--resultat", "favorable",
          "--note", "RDV le 3 septembre"],
     ]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import sqlite3
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -12,7 +13,16 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 
 from lettergen.cli import cli
-from tests.campaign.conftest import PASSWORD, REFUSED, free_port, header_text, write_recipients
+from tests.campaign.conftest import (
+    FAST,
+    IMPLICIT_TLS,
+    PASSWORD,
+    REFUSED,
+    USER,
+    free_port,
+    header_text,
+    write_recipients,
+)
 
 DATE = ["--date", "2021-07-01"]
 SUBJECT = "Conséquences du Ségur de la santé sur l’attractivité des métiers du soin et de l’accompagnement"
@@ -49,7 +59,7 @@ def test_dry_run_lists_messages_and_sends_nothing(campaign_dir, smtp_server):
 def test_send_confirm_real_pdfs_then_nothing_twice(campaign_dir, smtp_server, soffice):
     """Three letters through aiosmtpd: headers, cover text, the right PDF; a second run sends nothing."""
     write_recipients(campaign_dir / "d.csv", 3)
-    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm"]
+    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm", *FAST]
     result = run(*args)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("3 messages envoyés en ")
@@ -108,7 +118,9 @@ def test_drafts_are_rfc5322_files(campaign_dir, soffice):
 
 def test_missing_email_is_a_problem_and_nothing_is_sent(campaign_dir, smtp_server, fake_pdfs):
     write_recipients(campaign_dir / "d.csv", 4, without_email=(2,))
-    result = run("send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm")
+    result = run(
+        "send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm", *FAST
+    )
     assert result.exit_code == 1
     assert result.stderr.splitlines()[1:] == [
         "d.csv:4: adresse électronique manquante (colonne « email ») pour « d002 »"
@@ -129,6 +141,7 @@ def test_skip_invalid_sends_the_others(campaign_dir, smtp_server, fake_pdfs):
         "--smtp",
         smtp_server.url,
         "--confirm",
+        *FAST,
         "--skip-invalid",
     ]
     result = run(*args)
@@ -139,7 +152,9 @@ def test_skip_invalid_sends_the_others(campaign_dir, smtp_server, fake_pdfs):
 
 def test_refusal_is_failure_for_that_one_and_run_goes_on(campaign_dir, smtp_server, fake_pdfs):
     write_recipients(campaign_dir / "d.csv", 4, refused=1)
-    result = run("send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm")
+    result = run(
+        "send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm", *FAST
+    )
     assert result.exit_code == 1
     assert "3 messages envoyés" in result.output
     assert "échec : « d001 » refusé par le serveur : 550 5.1.1 Adresse inconnue" in result.output
@@ -149,7 +164,7 @@ def test_refusal_is_failure_for_that_one_and_run_goes_on(campaign_dir, smtp_serv
 
 def test_limit_then_resume(campaign_dir, smtp_server, fake_pdfs):
     write_recipients(campaign_dir / "d.csv", 5)
-    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm"]
+    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm", *FAST]
     first = run(*args, "--limit", "2")
     assert first.exit_code == 0, first.output
     assert "2 messages envoyés" in first.output and "3 messages restent à envoyer (--limit)" in first.output
@@ -162,7 +177,7 @@ def test_limit_then_resume(campaign_dir, smtp_server, fake_pdfs):
 def test_uncertain_is_not_resent_without_retry_uncertain(campaign_dir, smtp_server, fake_pdfs):
     """A row left « en cours » (a run died mid-transaction) is reported and kept back."""
     write_recipients(campaign_dir / "d.csv", 2)
-    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm"]
+    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm", *FAST]
     assert run(*args, "--limit", "1").exit_code == 0
     with sqlite3.connect("registre.sqlite") as db:
         db.execute("UPDATE lettres SET etat = 'en cours' WHERE destinataire = 'd000'")
@@ -174,9 +189,10 @@ def test_uncertain_is_not_resent_without_retry_uncertain(campaign_dir, smtp_serv
     assert states() == {"d000": "envoyé", "d001": "envoyé"}
 
 
-def test_starttls_and_login_password_from_environment(campaign_dir, starttls_server, fake_pdfs):
+def test_starttls_and_login_password_from_environment(campaign_dir, starttls_server, authority, fake_pdfs):
     write_recipients(campaign_dir / "d.csv", 1)
-    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", starttls_server.url, "--confirm"]
+    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", starttls_server.url, "--confirm", *FAST]
+    args += ["--smtp-ca", str(authority.ca_file)]
     missing = run(*args)
     assert missing.exit_code == 1
     assert (
@@ -191,13 +207,71 @@ def test_starttls_and_login_password_from_environment(campaign_dir, starttls_ser
     assert "0 message envoyé" in wrong.output  # already sent: no connection needed
 
 
+@IMPLICIT_TLS
+def test_smtps_implicit_tls_trusting_the_authority_given_by_smtp_ca(
+    campaign_dir, smtps_server, authority, fake_pdfs
+):
+    write_recipients(campaign_dir / "d.csv", 2)
+    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtps_server.url, "--confirm", *FAST]
+    env = {"LETTERGEN_SMTP_PASSWORD": PASSWORD}
+    result = run(*args, "--smtp-ca", str(authority.ca_file), env=env)
+    assert result.exit_code == 0, result.output
+    assert re.match(
+        rf"2 messages envoyés en \d+ s par smtps://{USER}@127\.0\.0\.1:{smtps_server.port}$",
+        result.stdout.splitlines()[0],
+    )
+    (message,) = smtps_server.collector.to("dest001@example.org")
+    assert header_text(smtps_server.collector.raw_to("dest001@example.org")[0], "Subject") == SUBJECT
+    assert [part.get_filename() for part in message.iter_attachments()] == ["d001-nord-lefebvre.pdf"]
+    assert states() == {"d000": "envoyé", "d001": "envoyé"}
+
+
+@IMPLICIT_TLS
+def test_smtps_without_the_authority_is_refused_never_sent_unverified(campaign_dir, smtps_server, fake_pdfs):
+    write_recipients(campaign_dir / "d.csv", 1)
+    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtps_server.url, "--confirm", *FAST]
+    result = run(*args, env={"LETTERGEN_SMTP_PASSWORD": PASSWORD})
+    assert result.exit_code == 1
+    (line,) = [text for text in result.output.splitlines() if "connexion chiffrée" in text]
+    assert line.startswith(f"connexion chiffrée au serveur SMTP smtps://{USER}@127.0.0.1:{smtps_server.port}")
+    assert "CERTIFICATE_VERIFY_FAILED" in line and "Traceback" not in result.output
+    assert smtps_server.collector.messages == [] and states() == {}
+
+
+@IMPLICIT_TLS
+def test_an_unreadable_authority_file_is_one_line_and_nothing_is_sent(campaign_dir, smtps_server, fake_pdfs):
+    write_recipients(campaign_dir / "d.csv", 1)
+    (campaign_dir / "autorite.pem").write_text("pas un certificat\n", encoding="utf-8")
+    args = ["send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtps_server.url, "--confirm", *FAST]
+    result = run(*args, "--smtp-ca", "autorite.pem", env={"LETTERGEN_SMTP_PASSWORD": PASSWORD})
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1].startswith("autorite.pem: certificats d'autorité illisibles (")
+    assert "attendu un fichier PEM" in result.output
+    assert smtps_server.collector.messages == [] and not (campaign_dir / "registre.sqlite").exists()
+
+
+def test_without_rate_the_default_is_twenty_a_minute(campaign_dir, smtp_server, fake_pdfs, monkeypatch):
+    from lettergen import cli_campaign
+
+    seen = []
+    real = cli_campaign.send_all
+    monkeypatch.setattr(cli_campaign, "send_all", lambda *a, **k: seen.append(a[3]) or real(*a, **k))
+    write_recipients(campaign_dir / "d.csv", 1)
+    result = run("send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", smtp_server.url, "--confirm")
+    assert result.exit_code == 0, result.output
+    assert seen == [20]
+    assert "(20 par défaut : sous la limite de Microsoft 365" in " ".join(
+        run("send", "--help").output.split()
+    )
+
+
 def test_unreachable_server_stops_cleanly(campaign_dir, fake_pdfs, monkeypatch):
     from lettergen.campaign import smtp
 
     monkeypatch.setattr(smtp, "BACKOFF", (0.0, 0.01))
     write_recipients(campaign_dir / "d.csv", 2)
     url = f"smtp://127.0.0.1:{free_port()}"
-    result = run("send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", url, "--confirm")
+    result = run("send", "--via", "email", "-r", "d.csv", *DATE, "--smtp", url, "--confirm", *FAST)
     assert result.exit_code == 1
     assert "connexion au serveur SMTP smtp://127.0.0.1:" in result.output
     assert "connexion refusée" in result.output and "relancez la même commande" in result.output

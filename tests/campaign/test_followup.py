@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from lettergen.cli import cli
 from lettergen.writers.docx import docx_text
+from tests.campaign.conftest import FAST
 
 SEPTEMBER = ["--date", "2021-09-01"]
 
@@ -65,7 +66,7 @@ def test_without_register_relance_falls_back_to_the_campaign_date(campaign_dir):
 
 
 def test_send_followup_after_emails_the_relance_once(history, campaign_dir, smtp_server):
-    args = ["send", "--via", "email", "-r", "d.csv", *SEPTEMBER, "--followup-after", "30", "--confirm"]
+    args = ["send", "--via", "email", "-r", "d.csv", *SEPTEMBER, "--followup-after", "30", "--confirm", *FAST]
     result = run(*args, "--smtp", smtp_server.url)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("2 messages envoyés")
