@@ -181,3 +181,22 @@ def test_import_elus_output_reads_back_without_problems(tmp_path, fonction, depa
         assert result.undeliverable == {}  # every town hall has « Mairie », a postcode and a town at least
     if fonction == "depute":
         assert all(r.circonscription.startswith("68-") for r in result.recipients)
+
+
+def test_xlsx_date_cell_and_numeric_commune(tmp_path):
+    """A workbook as Excel saves it: elu_le a date cell, the commune code a number (leading zero lost)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["civilite", "prenom", "nom", "fonction", "departement", "commune", "elu_le"])
+    sheet.append(["Mme", "Anne", "LEROUX", "maire", 76, 76351, dt.datetime(2026, 3, 28)])
+    sheet.append(["M.", "Jean", "D", "maire", 1, 1053, "20/03/2026"])
+    path = tmp_path / "maires.xlsx"
+    workbook.save(path)
+    result = read_recipients(path)
+    assert result.problems == []
+    assert [(r.id, r.commune.nom, r.elu_le) for r in result.recipients] == [
+        ("76351", "Le Havre", dt.date(2026, 3, 28)),
+        ("01053", "Bourg-en-Bresse", dt.date(2026, 3, 20)),
+    ]

@@ -116,3 +116,14 @@ def test_a_bad_setting_is_a_french_line(tmp_templates):
         f"templates/campagne.toml:{line}: « felicitations_mois » : « douze » n'est pas un nombre "
         "entier de mois (par exemple 12)"
     )
+
+
+def test_a_misspelt_commune_attribute_is_a_french_line(tmp_templates):
+    """``commune.de`` is known to the static checks; a typo is refused with the closest name."""
+    (tmp_templates / "faute.j2").write_text(
+        '{% extends "segur.j2" %}\n{% block objet %}\nL’action sociale {{ commune.dd }}\n{% endblock %}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(TemplateError) as raised:
+        load_template("faute", tmp_templates)
+    assert str(raised.value).startswith("templates/faute.j2:3: attribut inconnu « commune.dd »")
