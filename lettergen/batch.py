@@ -37,6 +37,7 @@ from lettergen.manifest import (
     sha256_file,
     write_manifest,
 )
+from lettergen.notices import example_identity, unverified_titles
 from lettergen.read.recipients import read_recipients
 from lettergen.read.records import ReadResult, Recipient
 from lettergen.template.render import LetterTemplate, check_template, load_template, render_letter
@@ -107,12 +108,16 @@ class GenerateReport:
         return self.written / self.seconds if self.seconds > 0 else 0.0
 
 
-def load_campaign(sources: Sources, *, render_check: bool = True, strict: bool = False) -> Campaign:
+def load_campaign(
+    sources: Sources, *, render_check: bool = True, strict: bool = False, postal: bool = True
+) -> Campaign:
     """Read the data and compile the template; gather every problem instead of stopping.
 
     ``render_check=False`` keeps to the static checks: ``generate`` renders
     every letter in its worker processes before writing anything. ``strict``: any problem
     raises :class:`InvalidInput` (carrying the warnings too) instead of being returned.
+    ``postal``: a recipient whose postal address is incomplete is a problem and is left out
+    (``check``, ``generate``); ``preview`` passes False and shows the letter all the same.
     """
     data = read_recipients(sources.recipients, sources.figures, sources.sheet)
     problems = list(data.problems)
@@ -130,10 +135,17 @@ def load_campaign(sources: Sources, *, render_check: bool = True, strict: bool =
                 )
         wanted_ids = set(sources.only)
         recipients = [r for r in recipients if r.id in wanted_ids]
+    if postal:
+        problems.extend(data.undeliverable[r.id] for r in recipients if r.id in data.undeliverable)
+        recipients = [r for r in recipients if r.id not in data.undeliverable]
+        name = str(sources.recipients)
+        problems.sort(key=lambda p: (p.file != name, p.file or "", p.line or 0))
     try:
         template = load_template(sources.template, sources.templates_dir)
     except LettergenError as error:
         raise InvalidInput(problems + error.problems) from error
+    data.warnings.extend(example_identity(sources.recipients, sources.letterhead, template.settings))
+    data.warnings.extend(unverified_titles(recipients))
     checked = replace(data, recipients=recipients)
     problems.extend(check_template(template, checked, sources.letter_date, render=render_check))
     if strict and problems:

@@ -338,7 +338,8 @@ def _letter_text(sources: Sources, recipient_id: str) -> str:
     from lettergen.writers.text import render_text
 
     try:
-        return render_text(render_one(load_campaign(sources, strict=True), recipient_id))
+        # preview never refuses a letter for its postal address (SPEC Part 2)
+        return render_text(render_one(load_campaign(sources, strict=True, postal=False), recipient_id))
     except LettergenError as error:
         _fail(error)
 

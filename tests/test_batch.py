@@ -170,7 +170,11 @@ def test_letter_blocked_by_a_folder_stops_a_parallel_run_with_one_line(campaign_
     completed = lettergen(*args, "-o", "out", cwd=campaign_dir)
     assert completed.returncode == 1
     assert completed.stderr.splitlines() == [
-        f"out/{name}: impossible d'écrire ce fichier : un dossier porte déjà ce nom"
+        # the shipped letterhead and signatories on other recipients: named before the run
+        f"{recipients}: attention : identité d'exemple encore en place : le papier à en-tête "
+        "(templates/papier_en_tete.docx), l'expéditeur et les signataires (templates/campagne.toml) : "
+        "remplacez-les par ceux de votre fédération avant l'envoi",
+        f"out/{name}: impossible d'écrire ce fichier : un dossier porte déjà ce nom",
     ]
     assert completed.stdout == ""
     assert not (campaign_dir / "out" / "manifest.csv").exists()

@@ -25,18 +25,29 @@ CAMPAIGNS = (
 
 
 def campaign_hashes(root: Path) -> list[str]:
+    """One line per letter written (``name/file  sha256``), then one per letter refused (``name/refusé  …``).
+
+    A letter La Poste could not deliver (incomplete postal address) is refused and the others written
+    (``--skip-invalid``): the refusal is part of the list, so that a change in what is refused shows.
+    """
     lines = []
     for name, recipients, letter_date in CAMPAIGNS:
         with tempfile.TemporaryDirectory() as out:
-            args = ["generate", "--date", letter_date, "-o", out, "--jobs", "1"]
+            args = ["generate", "--date", letter_date, "-o", out, "--jobs", "1", "--skip-invalid"]
             if recipients:
                 args += ["-r", str(root / recipients)]
             result = CliRunner().invoke(cli, args, catch_exceptions=False)
-            if result.exit_code != 0:
+            if result.exit_code not in (0, 1):
                 raise SystemExit(f"{name}: generate exited {result.exit_code}\n{result.output}")
             for path in sorted(Path(out).rglob("*.docx")):
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
                 lines.append(f"{name}/{path.relative_to(out)}  {digest}")
+            refused = [
+                line.replace(f"{root}/", "")
+                for line in result.stderr.splitlines()
+                if "attention :" not in line and not line.endswith(("lettre ignorée", "lettres ignorées"))
+            ]
+            lines.extend(f"{name}/refusé  {line}" for line in refused)
     return lines
 
 

@@ -6,6 +6,7 @@ A row with a problem in any cell is reported and left out; nothing stops at the 
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lettergen.errors import Problem
-from lettergen.french import FONCTIONS
+from lettergen.french import FONCTIONS, Commune, commune
 from lettergen.read.cells import CellError, departement_code
 from lettergen.read.figures import FiguresFile, figure_columns_of, parse_figures, read_figures
 from lettergen.read.records import DEFAULT_FONCTION, ReadResult, Recipient
@@ -23,6 +24,11 @@ from lettergen.read.tables import Row, Table, TableError, header_key, open_table
 ID_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _POSTCODE = re.compile(r"\d{5}")
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_FRENCH_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_CIRCONSCRIPTION = re.compile(r"\d[0-9AB]{1,2}-\d{2}")
+# The columns of a postal address: a file with none of them gives letters without an address block.
+ADDRESS_COLUMNS = ("adresse", "codepostal", "ville")
 
 REQUIRED = ("prenom", "nom", "departement")
 _ALIASES = {
@@ -113,6 +119,41 @@ def _identifier(text: str) -> str:
     return text
 
 
+def _commune(text: str) -> Commune | None:
+    if not text:
+        return None
+    code = "0" + text if text.isdigit() and len(text) == 4 else text  # a number lost its leading zero
+    try:
+        return commune(code)
+    except KeyError:
+        raise CellError(
+            f"code commune « {text} » inconnu (code INSEE du COG 2026, par exemple 76351)"
+        ) from None
+
+
+def _date(text: str) -> _dt.date | None:
+    """``AAAA-MM-JJ``, or ``JJ/MM/AAAA`` as a French spreadsheet writes it."""
+    if not text:
+        return None
+    iso, french = _ISO_DATE.fullmatch(text), _FRENCH_DATE.fullmatch(text)
+    if iso:
+        year, month, day = iso.groups()
+    elif french:
+        day, month, year = french.groups()
+    else:
+        raise CellError(f"« {text} » n'est pas une date (AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2026-03-22)")
+    try:
+        return _dt.date(int(year), int(month), int(day))
+    except ValueError:
+        raise CellError(f"« {text} » : date impossible") from None
+
+
+def _circonscription(text: str) -> str:
+    if text and not _CIRCONSCRIPTION.fullmatch(text):
+        raise CellError(f"« {text} » n'est pas une circonscription (département-numéro, par exemple 68-03)")
+    return text
+
+
 Validator = Callable[[str], Any]
 
 
@@ -139,11 +180,12 @@ COLUMNS: Mapping[str, Column] = {
     "email": Column("email", _email),
     "formetitre": Column("forme_titre", _forme_titre),
     "source": Column("provenance", _text),
+    "commune": Column("commune", _commune),  # required for a mayor: see _commune_rules
+    "elule": Column("elu_le", _date),
+    "circonscription": Column("circonscription", _circonscription),
     "id": Column(None, _identifier),  # default and uniqueness: see _identity
 }
-# import-elus columns (SPEC Part 2), read as text and not as figures until the letters use them.
-_PART2_COLUMNS = ("commune", "elule", "circonscription")
-KNOWN_COLUMNS = (*COLUMNS, *_PART2_COLUMNS)  # columns that are not figures
+KNOWN_COLUMNS = tuple(COLUMNS)  # columns that are not figures
 _RANK = {key: rank for rank, key in enumerate(COLUMNS)}
 _FIELDS = tuple((key, column.field) for key, column in COLUMNS.items() if column.field)
 
@@ -187,11 +229,13 @@ def read_recipients(
 
     figures = read_figures(figures_path) if figures_path is not None else None
 
-    if table is not None:
-        _read_rows(table, result)
+    without_address = table is not None and _read_rows(table, result)
     if figures is not None:
         result.problems.extend(figures.problems)
         _merge_figures(result, figures)
+    if without_address:
+        message = "aucune colonne d'adresse (adresse, code_postal, ville) : lettres sans bloc adresse"
+        result.warnings.append(Problem(name, None, message))
     result.problems.sort(key=lambda p: (p.file != name, p.file or "", p.line or 0))
     return result
 
@@ -206,6 +250,7 @@ class _Layout:
     present: tuple[tuple[int, str, Validator, int], ...]  # (rank, key, check, position)
     absent: Mapping[str, Any]  # the value of each known column the table lacks
     figures: list[tuple[int, str, str]]
+    postal: bool = True  # the table has an address column: every recipient needs a complete address
 
     def label(self, key: str) -> str:
         """The column's header as the user wrote it."""
@@ -232,10 +277,12 @@ def _layout(table: Table, result: ReadResult) -> _Layout | None:
         return None
     present = tuple((_RANK[key], key, c.check, index[key]) for key, c in COLUMNS.items() if key in index)
     absent = {key: c.check("") for key, c in COLUMNS.items() if key not in index}
-    return _Layout(table.file, table.header, index, present, absent, figures)
+    postal = any(key in index for key in ADDRESS_COLUMNS)
+    return _Layout(table.file, table.header, index, present, absent, figures, postal)
 
 
-def _read_rows(table: Table, result: ReadResult) -> None:
+def _read_rows(table: Table, result: ReadResult) -> bool:
+    """Read every row into ``result``; True when the table has recipients and no address column."""
     layout = _layout(table, result)
     seen_ids: dict[str, int] = {}
     rows_seen = 0
@@ -246,8 +293,10 @@ def _read_rows(table: Table, result: ReadResult) -> None:
         recipient, problems = _read_row(row, layout, seen_ids)
         if recipient is None:
             result.problems.extend(problems)
-        else:
-            result.recipients.append(recipient)
+            continue
+        result.recipients.append(recipient)
+        if layout.postal and recipient.missing_address:
+            result.undeliverable[recipient.id] = _undeliverable(recipient)
     result.problems.extend(table.problems)
     if layout is not None and rows_seen == 0 and not table.problems:
         result.problems.append(
@@ -255,6 +304,7 @@ def _read_rows(table: Table, result: ReadResult) -> None:
                 table.file, table.header_line, "aucun destinataire : le fichier n'a que la ligne d'en-tête"
             )
         )
+    return layout is not None and not layout.postal and bool(result.recipients)
 
 
 def _read_row(row: Row, layout: _Layout, seen_ids: dict[str, int]) -> tuple[Recipient | None, list[Problem]]:
@@ -268,12 +318,44 @@ def _read_row(row: Row, layout: _Layout, seen_ids: dict[str, int]) -> tuple[Reci
         except CellError as error:
             ranked.append((rank, Problem(file, line, f"colonne « {layout.header[i]} » : {error}")))
     genre = _genre(values, cells, layout, line, ranked)
+    _commune_rules(values, layout, line, ranked)
     ident = _identity(values, layout, line, seen_ids, ranked)
     figures, figure_problems = parse_figures(cells, layout.figures, file, line)
     if ranked or figure_problems:
         return None, [problem for _, problem in sorted(ranked, key=itemgetter(0))] + figure_problems
     fields = {name: values[key] for key, name in _FIELDS}
     return Recipient(id=ident, genre=genre, figures=figures, source=file, line=line, **fields), []
+
+
+def _undeliverable(recipient: Recipient) -> Problem:
+    missing = ", ".join(recipient.missing_address)
+    message = (
+        f"adresse postale incomplète (manque : {missing}) : lettre impossible à distribuer "
+        f"(destinataire « {recipient.id} »)"
+    )
+    return Problem(recipient.source, recipient.line, message)
+
+
+def _commune_rules(
+    values: dict[str, Any], layout: _Layout, line: int, ranked: list[tuple[int, Problem]]
+) -> None:
+    """A mayor needs a commune; a commune must lie in the row's département."""
+    place, fonction, code = values.get("commune"), values.get("fonction"), values.get("departement")
+    where = f"colonne « {layout.label('commune')} » : " if "commune" in layout.index else ""
+    message = ""
+    if place is None and fonction == "maire" and "commune" in values:
+        needed = "code INSEE de la commune obligatoire pour un maire"
+        message = f"{where}valeur vide ({needed})" if where else f"colonne « commune » manquante ({needed})"
+    elif place is not None and code and code not in _territories_of(place):
+        message = f"{where}la commune {place.code} ({place.nom}) n'est pas dans le département « {code} »"
+    if message:
+        ranked.append((_RANK["commune"], Problem(layout.file, line, message)))
+
+
+def _territories_of(place: Commune) -> tuple[str, ...]:
+    """The lettergen territories a commune can belong to: its COG département, 69M, 6AE."""
+    extra = {"69": ("69M",), "67": ("6AE",), "68": ("6AE",)}
+    return (place.departement, *extra.get(place.departement, ()))
 
 
 def _genre(
@@ -299,11 +381,12 @@ def _identity(
     seen_ids: dict[str, int],
     ranked: list[tuple[int, Problem]],
 ) -> str:
-    """The id (the département code by default); one already used by an earlier row is a problem."""
+    """The id (the commune's code, else the département's, by default); one used before is a problem."""
     if "id" not in values:
         return ""  # refused by its validator
     raw_id = values["id"]
-    ident = raw_id or values.get("departement", "")
+    place = values.get("commune")
+    ident = raw_id or (place.code if place is not None else values.get("departement", ""))
     if not ident:
         return ""
     if ident not in seen_ids:

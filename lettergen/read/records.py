@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from lettergen.errors import Problem
+from lettergen.french.communes import Commune
 
 DEFAULT_FONCTION = "president_cd"
 
@@ -30,6 +32,24 @@ class Recipient:
     source: str = ""
     line: int = 0
     provenance: str = ""  # the recipients file's optional « source » column (e.g. "RNE 2026-05-06")
+    commune: Commune | None = None  # the commune of a mayor (column « commune », INSEE code)
+    elu_le: _dt.date | None = None  # when the recipient took the current office; None: unknown
+    circonscription: str = ""  # a député's constituency: "68-03"
+
+    @property
+    def has_address(self) -> bool:
+        """Whether the row gives any part of a postal address (a letter without one has no block)."""
+        return bool(self.adresse or self.code_postal or self.ville)
+
+    @property
+    def missing_address(self) -> tuple[str, ...]:
+        """What a complete postal address lacks, in French: () when La Poste can deliver it."""
+        parts = (
+            (self.adresse, "rue ou bâtiment"),
+            (self.code_postal, "code postal"),
+            (self.ville, "ville"),
+        )
+        return tuple(label for value, label in parts if not value)
 
 
 @dataclass
@@ -40,3 +60,6 @@ class ReadResult:
     figure_names: tuple[str, ...] = ()
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Recipients read whole whose postal address is incomplete, by id: check and generate refuse
+    # them, preview shows them (SPEC Part 2, « Letters that know the recipient »).
+    undeliverable: dict[str, Problem] = field(default_factory=dict)

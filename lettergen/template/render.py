@@ -42,9 +42,9 @@ from lettergen.template.vocabulary import (
     VARIABLES,
     CampaignSettings,
     build_context,
-    cached_office_forms,
     cached_territory,
     load_campaign_settings,
+    recipient_office_forms,
     vocabulary_schema,
 )
 
@@ -341,21 +341,7 @@ def render_letter(
         sections = parse_markup(markup)
     except MarkupError as error:
         raise _markup_error(template, markup, error) from None
-    territory = cached_territory(recipient.departement)
-    forms = cached_office_forms(
-        recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre
-    )
     settings, caches = template.settings, template.caches
-    address = address_block(
-        recipient.genre,
-        recipient.prenom,
-        recipient.nom.upper(),
-        forms,
-        address_institution(recipient.fonction, territory),
-        recipient.adresse,
-        recipient.code_postal,
-        recipient.ville,
-    )
     return Letter(
         recipient_id=recipient.id,
         objet=caches.text(sections["objet"]),
@@ -364,11 +350,30 @@ def render_letter(
         closing=caches.text(sections["formule"]),
         signatories=caches.signatories_of(sections.get("signataires", [])),
         sender=settings.sender,  # already typeset by load_campaign_settings
-        address=tuple(address),
+        address=_address(recipient),
         place_date=caches.place_date(settings.lieu, letter_date),
         attachments=caches.text(sections.get("pj", [])),
         copies=caches.text(sections.get("copie", [])),
         date=letter_date,
+    )
+
+
+def _address(recipient: Recipient) -> tuple[str, ...]:
+    """The address block; none for a recipient whose row gives no address at all (nothing to print)."""
+    if not recipient.has_address:
+        return ()
+    territory = cached_territory(recipient.departement)
+    return tuple(
+        address_block(
+            recipient.genre,
+            recipient.prenom,
+            recipient.nom.upper(),
+            recipient_office_forms(recipient),
+            address_institution(recipient.fonction, territory),
+            recipient.adresse,
+            recipient.code_postal,
+            recipient.ville,
+        )
     )
 
 

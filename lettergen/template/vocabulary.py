@@ -18,8 +18,19 @@ from types import SimpleNamespace
 from typing import Any
 
 from lettergen.errors import TemplateError
-from lettergen.french import Institution, OfficeForms, Territory, office_forms, territory, typographie
+from lettergen.french import (
+    FONCTIONS,
+    Commune,
+    Institution,
+    OfficeForms,
+    Territory,
+    commune,
+    office_forms,
+    territory,
+    typographie,
+)
 from lettergen.read.records import Recipient
+from lettergen.template.election import DEFAULT_MONTHS, election
 from lettergen.template.environment import attribute_names
 
 #: The figures of the Ségur letter: always present in ``chiffres`` (``None`` when unknown).
@@ -30,6 +41,7 @@ VARIABLES = (
     "destinataire",
     "departement",
     "institution",
+    "commune",
     "chiffres",
     "date",
     "lieu",
@@ -40,6 +52,8 @@ VARIABLES = (
 
 CAMPAIGN_FILE = "campagne.toml"
 DEFAULT_FACTS_FILE = "faits_segur.toml"
+#: The campaign setting: how many months before the letter date an election counts as recent.
+MONTHS_SETTING = "felicitations_mois"
 
 
 class Namespace(SimpleNamespace):
@@ -80,6 +94,7 @@ class CampaignSettings:
     sender: tuple[str, ...]
     file: str = ""
     facts_file: str = ""
+    felicitations_mois: int = DEFAULT_MONTHS  # an election this recent is congratulated
 
 
 def _display(path: Path) -> str:
@@ -124,7 +139,25 @@ def load_campaign_settings(templates_dir: str | Path) -> CampaignSettings:
         sender=tuple(typographie(str(line)) for line in data.get("expediteur", ())),
         file=_display(campaign_path),
         facts_file=_display(facts_path),
+        felicitations_mois=_months_setting(data, campaign_path),
     )
+
+
+def _months_setting(data: Mapping[str, Any], path: Path) -> int:
+    """``felicitations_mois``: a whole number of months, 12 when absent; anything else is an error."""
+    value = data.get(MONTHS_SETTING, DEFAULT_MONTHS)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        line = next(
+            (
+                n
+                for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if text.strip().startswith(MONTHS_SETTING)
+            ),
+            None,
+        )
+        message = f"« {MONTHS_SETTING} » : « {value} » n'est pas un nombre entier de mois (par exemple 12)"
+        raise TemplateError(message, _display(path), line)
+    return value
 
 
 @dataclass(frozen=True)
@@ -146,6 +179,10 @@ class Destinataire:
     participe: str
     elu: str
     email: str
+    elu_le: _dt.date | None  # when the recipient took office; None: unknown
+    election_recente: bool  # elu_le known and within felicitations_mois of the letter date
+    election_ancienne: bool  # elu_le known and earlier: never « récemment élu(e) »
+    circonscription: str
 
 
 DESTINATAIRE_ATTRIBUTES = tuple(f.name for f in fields(Destinataire))
@@ -162,7 +199,7 @@ class Chiffres:
 
 
 #: The vocabulary's plain data objects: the sandbox reads their attributes on its fast path.
-PLAIN_TYPES = frozenset({Destinataire, Chiffres, Namespace, Territory, Institution})
+PLAIN_TYPES = frozenset({Destinataire, Chiffres, Namespace, Territory, Institution, Commune})
 
 # 35 000 letters share about a hundred territories and a few hundred (office, gender,
 # territory) combinations: each is computed once per process.
@@ -176,19 +213,31 @@ def cached_territory(code: str) -> Territory:
 
 
 @lru_cache(maxsize=_COMBINATIONS)
-def cached_office_forms(fonction: str, genre: str | None, code: str, forme_titre: str) -> OfficeForms:
-    """``french.office_forms`` once per (fonction, genre, département, forme du titre)."""
-    return office_forms(fonction, genre, cached_territory(code), forme_titre)
+def cached_office_forms(
+    fonction: str, genre: str | None, code: str, forme_titre: str, place: Commune | None = None
+) -> OfficeForms:
+    """``french.office_forms`` once per (fonction, genre, département, forme du titre, commune)."""
+    return office_forms(fonction, genre, cached_territory(code), forme_titre, place)
+
+
+def recipient_office_forms(recipient: Recipient) -> OfficeForms:
+    """The recipient's office forms; the commune counts only for an office named after it (maire)."""
+    office = FONCTIONS.get(recipient.fonction)
+    place = recipient.commune if office is not None and office.complement == "commune" else None
+    return cached_office_forms(
+        recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre, place
+    )
 
 
 _CIVILITE = {"F": "Madame", "M": "Monsieur"}
 
 
-def make_destinataire(recipient: Recipient) -> Destinataire:
-    """The ``destinataire`` object for one recipient."""
-    forms = cached_office_forms(
-        recipient.fonction, recipient.genre, recipient.departement, recipient.forme_titre
-    )
+def make_destinataire(
+    recipient: Recipient, letter_date: _dt.date | None = None, months: int = DEFAULT_MONTHS
+) -> Destinataire:
+    """The ``destinataire`` object for one recipient (its election seen from ``letter_date``)."""
+    forms = recipient_office_forms(recipient)
+    status = election(recipient.elu_le, letter_date, months) if letter_date else "inconnue"
     civilite = _CIVILITE.get(recipient.genre or "", "")
     nom_complet = " ".join(part for part in (civilite, recipient.prenom, recipient.nom.upper()) if part)
     return Destinataire(
@@ -207,6 +256,10 @@ def make_destinataire(recipient: Recipient) -> Destinataire:
         participe=forms.participe,
         elu=forms.participe,
         email=recipient.email,
+        elu_le=recipient.elu_le,
+        election_recente=status == "recente",
+        election_ancienne=status == "ancienne",
+        circonscription=recipient.circonscription,
     )
 
 
@@ -241,9 +294,10 @@ def build_context(
     """
     territory = cached_territory(recipient.departement)
     context = {
-        "destinataire": make_destinataire(recipient),
+        "destinataire": make_destinataire(recipient, letter_date, settings.felicitations_mois),
         "departement": territory,
         "institution": territory.institution,
+        "commune": recipient.commune,
         "chiffres": make_chiffres(recipient.figures, figure_names),
         "date": letter_date,
         "lieu": settings.lieu,
@@ -275,6 +329,7 @@ def vocabulary_schema(
         "destinataire": {name: None for name in DESTINATAIRE_ATTRIBUTES},
         "departement": territory_attrs,
         "institution": institution_attrs,
+        "commune": dict.fromkeys(attribute_names(commune("76351"))),
         "chiffres": chiffres,
         "date": None,
         "lieu": None,

@@ -25,7 +25,7 @@ def _text(path) -> str:
 def test_followup_writes_letters_for_the_unanswered_citing_their_own_first_letter(history, campaign_dir):
     result = run("followup", "--after", "30", "-r", "d.csv", *SEPTEMBER)
     assert result.exit_code == 0, result.output
-    assert result.output == "2 relances écrites dans out/relance/\n"
+    assert result.stdout == "2 relances écrites dans out/relance/\n"
     out = campaign_dir / "out/relance"
     with open(out / "manifest.csv", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
@@ -48,7 +48,7 @@ def test_followup_cites_an_email_first_letter(history, campaign_dir):
 def test_nothing_due(history):
     result = run("followup", "--after", "90", "-r", "d.csv", *SEPTEMBER)
     assert result.exit_code == 0
-    assert result.output == "aucune relance à écrire (lettre d'au moins 90 jours, sans réponse)\n"
+    assert result.stdout == "aucune relance à écrire (lettre d'au moins 90 jours, sans réponse)\n"
 
 
 def test_followup_needs_a_register(campaign_dir):

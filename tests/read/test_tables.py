@@ -208,6 +208,7 @@ def test_figures_file_merges_and_warns(tmp_path):
         f"{rec}:3: aucune ligne de chiffres pour le département « 59 » dans {fig} : "
         "les phrases qui en ont besoin seront omises",
         f"{fig}:3: chiffres du département « 40 » : aucun destinataire dans ce département",
+        f"{rec}: aucune colonne d'adresse (adresse, code_postal, ville) : lettres sans bloc adresse",
     ]
 
 

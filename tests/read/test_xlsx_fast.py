@@ -217,7 +217,7 @@ def test_read_recipients_same_as_before(tmp_path):
             ["a", "Mme", "Anne", "MARTIN", "depute", 33, 12.0],
             ["b", "M.", "Jean", "DUPONT", "senateur", None, 7],
             [],
-            ["c", "M.", "Paul", "DURAND", "maire", "2a", 3.5],
+            ["c", "M.", "Paul", "DURAND", "prefet", "2a", 3.5],
         ],
         merges=["F2:F3"],
     )

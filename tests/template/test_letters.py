@@ -14,6 +14,8 @@ from lettergen.writers.text import render_text
 from .conftest import DATE, TEMPLATES, recipient
 
 VARIANTS = ("segur", "relance", "courte", "cosignee", "deputes")
+# A postal address: a recipient without any has no address block.
+POSTAL = {"adresse": ("Hôtel du Département",), "code_postal": "33074", "ville": "Bordeaux Cedex"}
 GENDERS = {
     "F": ("33", "Madame la Présidente", "élue", "du conseil départemental de la Gironde"),
     "M": ("59", "Monsieur le Président", "élu", "du conseil départemental du Nord"),
@@ -54,7 +56,7 @@ def test_election_sentence_agrees_and_names_the_council(name, genre):
 @pytest.mark.parametrize("genre, expected", [("F", "félicitée"), ("M", "félicité"), (None, "félicité(e)")])
 def test_follow_up_cites_first_letter_date_and_agrees(genre, expected):
     """The follow-up recalls the first letter's date in French and agrees « félicité »."""
-    letter = letter_for("relance", genre)
+    letter = letter_for("relance", genre, **POSTAL)
     assert letter.body[0].text.startswith(
         f"Par un courrier du 1er juillet 2021, nous vous avions {expected} de votre élection"
     )
@@ -73,7 +75,7 @@ def test_follow_up_cites_first_letter_date_and_agrees(genre, expected):
 def test_depute_letter_cites_written_question(genre, expected):
     """The députés' letter greets Madame la Députée, cites question n° 6524 and its answer, asks a
     question."""
-    letter = letter_for("deputes", genre)
+    letter = letter_for("deputes", genre, **POSTAL)
     text = render_text(letter)
     assert letter.body[0].text.startswith(f"{expected}, vous connaissez")
     assert "par la question écrite n° 6524, M. Didier Lemaire a interrogé le ministre de la santé" in text

@@ -39,7 +39,7 @@ def texts(pdf: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def variant_letters(tmp_path_factory) -> list[Path]:
-    """The 18 example letters of every variant, as DOCX, under one folder (names prefixed)."""
+    """The example letters of every variant (18; 10 for maires), as DOCX, in one folder (names prefixed)."""
     root = tmp_path_factory.mktemp("variantes")
     for name in ("templates", "recipients"):
         shutil.copytree(REPO / name, root / name)
@@ -49,7 +49,10 @@ def variant_letters(tmp_path_factory) -> list[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         for variant in VARIANTS:
-            result = runner.invoke(cli, ["generate", "--date", "2021-07-01", "-t", variant, "-o", variant])
+            # The mayors' letter needs a commune: its own example file.
+            example = ["-r", "recipients/exemple_maires.csv"] if variant == "maires" else []
+            args = ["generate", "--date", "2021-07-01", "-t", variant, "-o", variant, *example]
+            result = runner.invoke(cli, args)
             assert result.exit_code == 0, result.output
             for path in sorted((root / variant).glob("*.docx")):
                 shutil.copyfile(path, letters / f"{variant}-{path.name}")
@@ -74,7 +77,8 @@ def test_every_variant_same_text_and_pages_as_alone(soffice, variant_letters, tm
     assert report.ok, report.failures
     assert report.batches == 2 and report.retried == 0  # 90 letters: two documents of 45
     soffice_alone(soffice, variant_letters, tmp_path / "seules", tmp_path / "profil")
-    assert len(report.converted) == len(variant_letters) == 18 * len(VARIANTS)
+    # 18 example letters per variant, 10 for the mayors' (recipients/exemple_maires.csv)
+    assert len(report.converted) == len(variant_letters) == 18 * (len(VARIANTS) - 1) + 10
     for letter, pdf in report.converted.items():
         alone = texts(tmp_path / "seules" / (letter.stem + ".pdf"))
         assert texts(pdf) == alone, letter.name
