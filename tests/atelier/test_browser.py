@@ -1,6 +1,8 @@
 """The atelier in a real browser: Playwright driving Debian's Chromium (never a downloaded browser).
 
-Each scenario saves a screenshot in docs/ (docs/atelier-*.png), two of which the README shows.
+Each scenario saves a screenshot of its page: in the test's temporary folder, or in docs/
+(docs/atelier-*.png, two of which the README shows) when LETTERGEN_CAPTURES=docs is set, so an
+ordinary run of the suite never rewrites files of the repository.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DOCS = REPO / "docs"
 pytestmark = pytest.mark.browser
 
 
@@ -41,6 +42,12 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def captures(tmp_path) -> Path:
+    """Where the screenshots go: docs/ only when asked, to refresh the README's pictures."""
+    return REPO / "docs" if os.environ.get("LETTERGEN_CAPTURES") == "docs" else tmp_path
 
 
 @pytest.fixture
@@ -78,7 +85,7 @@ def expect_preview(page, text: str) -> None:
     expect(page.get_by_role("region", name="Aperçu")).to_contain_text(text)
 
 
-def test_open_type_see_the_preview_change_make_an_error_fix_it_and_save(page, atelier):
+def test_open_type_see_the_preview_change_make_an_error_fix_it_and_save(page, atelier, captures):
     assert page.url.endswith("/") and "jeton" not in page.url  # the token went into the cookie
     recipients = page.get_by_role("listbox", name="Destinataire")
     recipients.select_option("59")
@@ -97,7 +104,7 @@ def test_open_type_see_the_preview_change_make_an_error_fix_it_and_save(page, at
     problem = problems.get_by_role("button", name=f"templates/segur.j2:{line}:")
     problem.wait_for()
     problem.click()
-    page.screenshot(path=str(DOCS / "atelier-erreur.png"))
+    page.screenshot(path=str(captures / "atelier-erreur.png"))
     selected = page.evaluate(
         "() => { const t = document.getElementById('modele'); "
         "return t.value.slice(t.selectionStart, t.selectionEnd); }"
@@ -115,7 +122,7 @@ def test_open_type_see_the_preview_change_make_an_error_fix_it_and_save(page, at
     page.get_by_role("button", name="Enregistrer").click()
     page.get_by_text("Modèle enregistré dans templates/segur.j2").wait_for()
     assert (atelier.folder / "templates" / "segur.j2").read_text(encoding="utf-8") == fixed
-    page.screenshot(path=str(DOCS / "atelier-lettre.png"))
+    page.screenshot(path=str(captures / "atelier-lettre.png"))
 
 
 def test_variant_and_its_diff_with_the_parent(page):
@@ -125,7 +132,7 @@ def test_variant_and_its_diff_with_the_parent(page):
     assert "+ Par un courrier du" in page.locator("#diff").inner_text()
 
 
-def test_upload_a_bad_recipients_file_and_see_its_rows(page, tmp_path):
+def test_upload_a_bad_recipients_file_and_see_its_rows(page, tmp_path, captures):
     bad = tmp_path / "élus à corriger.csv"
     bad.write_text(
         "id;civilite;prenom;nom;departement;adresse;code_postal;ville\n"
@@ -144,10 +151,10 @@ def test_upload_a_bad_recipients_file_and_see_its_rows(page, tmp_path):
     page.get_by_role("button", name="Ligne 4 : voir la lettre de 40").click()
     expect_preview(page, "DUCASSE")
     assert page.get_by_role("listbox", name="Destinataire").input_value() == "40"
-    page.screenshot(path=str(DOCS / "atelier-destinataires.png"))
+    page.screenshot(path=str(captures / "atelier-destinataires.png"))
 
 
-def test_generate_and_download_the_zip_then_open_a_docx(page):
+def test_generate_and_download_the_zip_then_open_a_docx(page, captures):
     page.get_by_role("tab", name="Générer").click()
     page.get_by_role("button", name="Générer les lettres").click()
     link = page.get_by_role("link", name="Télécharger", exact=True)
@@ -161,7 +168,7 @@ def test_generate_and_download_the_zip_then_open_a_docx(page):
     assert "manifest.csv" in names and sum(n.endswith(".docx") for n in names) == 18
     letter = docx.Document(io.BytesIO(archive.read(next(n for n in names if n.startswith("59-")))))
     assert any("Monsieur le Président" in p.text for p in letter.paragraphs)
-    page.screenshot(path=str(DOCS / "atelier-generer.png"))
+    page.screenshot(path=str(captures / "atelier-generer.png"))
 
 
 @pytest.fixture
@@ -180,7 +187,7 @@ def registered_page(browser, tmp_path, monkeypatch):
         context.close()
 
 
-def test_the_campaign_map_shows_the_real_register(registered_page):
+def test_the_campaign_map_shows_the_real_register(registered_page, captures):
     page = registered_page
     page.get_by_role("tab", name="Campagne").click()
     card = page.get_by_role("group", name="Carte des départements selon l'état de la campagne")
@@ -217,7 +224,7 @@ def test_the_campaign_map_shows_the_real_register(registered_page):
         table.get_by_role("row", name=re.compile(r"^69 Christophe DURAND 69 aucune lettre échec"))
     ).to_have_count(1)
     expect(page.get_by_role("table", name="Taux de réponse par région")).to_contain_text("Nouvelle-Aquitaine")
-    page.screenshot(path=str(DOCS / "atelier-campagne.png"))
+    page.screenshot(path=str(captures / "atelier-campagne.png"))
 
 
 def test_the_tabs_work_with_the_keyboard(page):
