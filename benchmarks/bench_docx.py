@@ -184,12 +184,17 @@ def build_docxtpl_template(path: Path) -> None:
             run = paragraph.add_run(_jinja(text))
             run.bold, run.italic = bold or None, italic or None
     lines(Role.FORMULE, [_jinja(CLOSING)])
-    table = document.add_table(1, len(SIGNATORIES))
-    for cell, signatory in zip(table.rows[0].cells, SIGNATORIES, strict=True):
-        cell.paragraphs[0].style = document.styles[STYLE_NAMES[Role.SIGNATAIRE]]
-        for n, text in enumerate(signatory.lines):
-            run = cell.paragraphs[0].add_run(text)
-            if n < len(signatory.lines) - 1:
+    # As DocxWriter lays them out: a row of organisations, then a row of names and functions.
+    table = document.add_table(2, len(SIGNATORIES))
+    for column, signatory in enumerate(SIGNATORIES):
+        organisation, name = table.rows[0].cells[column], table.rows[1].cells[column]
+        for cell in (organisation, name):
+            cell.paragraphs[0].style = document.styles[STYLE_NAMES[Role.SIGNATAIRE]]
+        organisation.paragraphs[0].add_run(signatory.organisation)
+        lines = [line for line in (signatory.nom, signatory.fonction) if line]
+        for n, text in enumerate(lines):
+            run = name.paragraphs[0].add_run(text)
+            if n < len(lines) - 1:
                 run.add_break()
     document.save(path)
 

@@ -177,12 +177,37 @@ class Letter:
         corps = Role.CORPS
         blocks.extend([Block(corps, (paragraph.runs,)) for paragraph in self.body])
         blocks.append(Block.plain(Role.FORMULE, (self.closing,)))
-        blocks.extend([Block.plain(Role.SIGNATAIRE, s.lines) for s in self.signatories])
+        blocks.extend(self._signatory_blocks())
         if self.attachments:
             blocks.append(Block.plain(Role.PJ, (f"{PJ_LABEL} {self.attachments}",)))
         if self.copies:
             blocks.append(Block.plain(Role.COPIE, (f"{COPIE_LABEL} {self.copies}",)))
         return tuple(blocks)
+
+    def _signatory_blocks(self) -> list[Block]:
+        """One block per signatory; an organisation the previous signatory has is said once."""
+        blocks, previous = [], None
+        for signatory in self.signatories:
+            lines = signatory.lines
+            if signatory.organisation and signatory.organisation == previous:
+                lines = lines[1:]
+            blocks.append(Block.plain(Role.SIGNATAIRE, lines))
+            previous = signatory.organisation
+        return blocks
+
+
+def organisation_spans(organisations: Iterable[str]) -> list[tuple[str, int]]:
+    """Consecutive equal organisations as (organisation, how many signatories share it).
+
+    Writers that set signatories side by side say a shared organisation once, over them.
+    """
+    spans: list[tuple[str, int]] = []
+    for organisation in organisations:
+        if spans and spans[-1][0] == organisation:
+            spans[-1] = (organisation, spans[-1][1] + 1)
+        else:
+            spans.append((organisation, 1))
+    return spans
 
 
 class MarkupError(ValueError):

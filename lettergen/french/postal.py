@@ -6,18 +6,47 @@ punctuation, capitals (unaccented: the safe choice for optical reading); last li
 "POSTCODE TOWN" (CEDEX kept). An organisation recipient puts the organisation first,
 then "Madame Marie DUPONT, Présidente".
 
-The block must always fit, so when the input is too long this module shortens in a
-fixed order, least information lost first: split the organisation over two lines,
-move the function to its own line or drop it (the organisation line says it), drop
-delivery-point lines ("Hôtel du Département"), abbreviate street words, and only
-then cut a line at a word boundary. The town line is never dropped.
+What the block always keeps: the title (the function, « Présidente ») and the
+institution, the surname, the town line. It never splits a proper name across two
+lines (« du Territoire / de Belfort »): an institution is broken only before a particle
+that follows a lowercase word (« Conseil départemental / du Territoire de Belfort »).
+Particles before a surname are lowercase (« Maël de CALAN », :func:`names.surname`).
+A line that repeats another (accents, case and punctuation aside) is removed.
+
+Apostrophes: the human-read lines (institution, name, function, building) use the
+typographic ’ of the whole letter (the body goes through ``typographie``); La Poste's
+norm restricts punctuation only from the street line on [S26][S27], and there the
+apostrophe, like all punctuation, becomes a space (« 1000 RUE D ALCO »).
+
+When the block is too long, it is shortened in this order, least information lost first:
+
+1. the institution on two lines, broken before a particle (never inside a proper name);
+2. the name and the function on one line (« Madame Marie DUPONT, Présidente »), else the
+   function on its own line, else the protocol form « Madame Marie DUPONT » /
+   « Présidente du Conseil départemental » / « de la Haute-Garonne », which says title
+   and institution in one line less (used only when it names the institution);
+3. a first name that does not fit on the name line with the civility is dropped
+   (« Madame de LA TOUR-MAUBOURG »); street words are abbreviated (La Poste's list);
+
+then, while the block has more than 6 lines, lines are dropped in this order:
+
+4. the street line, when the block has a box line (BP, CS, TSA) and a CEDEX town line:
+   La Poste sorts and delivers CEDEX mail on the CEDEX code and the box number (to
+   check: La Poste, « Le Cedex », and NF Z10-011; [S29] says the street may be left out);
+5. the delivery-point lines (« Hôtel du Département »);
+6. the first name;
+7. the first street lines, keeping the last ones (the BP/CS that La Poste sorts on).
+
+The title, the institution and the town line are never dropped.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
+from lettergen.french.names import surname
 from lettergen.french.offices import OfficeForms
 
 MAX_LINES = 6
@@ -48,6 +77,8 @@ _ABBREVIATIONS = (
     ("MARECHAL", "MAL"),
     ("PRESIDENT", "PDT"),
 )
+# A box line: La Poste's special delivery services (boîte postale, course spéciale, TSA).
+_BOX = re.compile(r"^(BP|CS|TSA|CP|CO)\b")
 _PUNCT = re.compile(r"[^\w ]|_")
 _SPACES = re.compile(r"\s+")
 _LAST_LINE = re.compile(r"^\d{5} [A-Z0-9][A-Z0-9 ]*$")
@@ -84,17 +115,70 @@ def _abbreviate(line: str) -> str:
     return _cut(line)
 
 
-def _wrap(text: str, width: int = MAX_CHARS) -> list[str]:
-    """Wrap at word boundaries, preferring to break before "de/du/des/d'" for names."""
+# Words that may join the words of one proper name (« Territoire de Belfort »,
+# « Saint-Pierre-et-Miquelon » has hyphens and never breaks).
+_CONNECTORS = frozenset(
+    ("de", "du", "des", "d'", "d’", "la", "le", "les", "l'", "l’", "et", "en", "sur", "sous")
+)
+_PARTICLE_START = re.compile(r"^(de|du|des|d['’]|de la|de l['’])\b", re.IGNORECASE)
+
+
+def _capitalised(word: str) -> bool:
+    """« Territoire », « d’Alsace », « L’Haÿ »: the word (elision aside) starts with a capital."""
+    bare = re.sub(r"^[dlDL]['’]", "", word)
+    return bool(bare) and bare[0].isupper()
+
+
+def _breakable(words: list[str], free: frozenset[int] = frozenset()) -> list[int]:
+    """Indices ``i`` where a line may break before ``words[i]`` without splitting a proper name.
+
+    A proper name runs from a capitalised word through connectors (de, la…) to the next
+    capitalised word (« Territoire de Belfort »): no break inside it. ``free`` are breaks
+    allowed in any case (after the function in « Présidente du Conseil… »).
+    """
+    runs: list[int | None] = []  # the proper name each word belongs to, if any
+    current: int | None = None
+    for k, word in enumerate(words):
+        if _capitalised(word):
+            current = current if current is not None else k
+        elif word.lower() in _CONNECTORS and current is not None:
+            following = next((w for w in words[k + 1 :] if w.lower() not in _CONNECTORS), "")
+            current = current if _capitalised(following) else None
+        else:
+            current = None
+        runs.append(current)
+    return [i for i in range(1, len(words)) if i in free or runs[i] is None or runs[i] != runs[i - 1]]
+
+
+def _wrap(text: str, width: int = MAX_CHARS, free: frozenset[int] = frozenset()) -> list[str]:
+    """Wrap at word boundaries that split no proper name, before a particle if possible."""
     if len(text) <= width:
         return [text]
-    # "Conseil départemental | des Pyrénées-Atlantiques" reads better than a blind wrap.
-    for m in reversed(list(re.finditer(r" (?=(de|du|des|d'|de la|de l')\b)", text))):
-        first, rest = text[: m.start()], text[m.end() :]
-        if len(first) <= width and len(rest) <= width:
+    words = text.split(" ")
+    breaks = _breakable(words, free)
+    # « Conseil départemental | des Pyrénées-Atlantiques » reads better than a blind wrap.
+    for i in reversed(breaks):
+        first, rest = " ".join(words[:i]), " ".join(words[i:])
+        if len(first) <= width and len(rest) <= width and (i in free or _PARTICLE_START.match(rest)):
             return [first, rest]
-    words, lines, current = text.split(" "), [], ""
-    for word in words:
+    lines, start = [], 0
+    while len(" ".join(words[start:])) > width:
+        fitting = [b for b in breaks if b > start and len(" ".join(words[start:b])) <= width]
+        later = [b for b in breaks if b > start]
+        cut = fitting[-1] if fitting else (later[0] if later else len(words))
+        lines.append(" ".join(words[start:cut]))
+        start = cut
+    if start < len(words):
+        lines.append(" ".join(words[start:]))
+    return [piece for line in lines for piece in _hard_wrap(line, width)]
+
+
+def _hard_wrap(line: str, width: int) -> list[str]:
+    """A line still too long (one proper name over 38 characters): wrap it at any space."""
+    if len(line) <= width:
+        return [line]
+    lines, current = [], ""
+    for word in line.split(" "):
         candidate = f"{current} {word}".strip()
         if len(candidate) <= width:
             current = candidate
@@ -102,9 +186,40 @@ def _wrap(text: str, width: int = MAX_CHARS) -> list[str]:
             if current:
                 lines.append(current)
             current = _cut(word, width)
-    if current:
-        lines.append(current)
-    return lines
+    return [*lines, current] if current else lines
+
+
+def _typographic(text: str) -> str:
+    """A human-read line: single spaces, the letter's apostrophe ’."""
+    return _clean(text).replace("'", "’")
+
+
+def _key(line: str) -> str:
+    """What makes two lines the same line: letters and digits, accents and case aside."""
+    return _machine(line)
+
+
+def _unique(lines: list[str], seen: set[str]) -> list[str]:
+    """``lines`` without those already seen (or repeated), in order; updates ``seen``."""
+    kept = []
+    for line in lines:
+        key = _key(line)
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(line)
+    return kept
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """The pieces of a block before it is laid out."""
+
+    identities: tuple[tuple[str, ...], ...]  # name and institution layouts, preferred first
+    short_identities: tuple[tuple[str, ...], ...]  # the same without the first name
+    delivery: tuple[str, ...]
+    street: tuple[str, ...]
+    boxes: tuple[bool, ...]  # per street line: BP/CS/TSA line
+    town: str
 
 
 def address_block(
@@ -131,50 +246,72 @@ def address_block(
     CS 71223
     33074 BORDEAUX CEDEX
     """
-    org = _wrap(_clean(institution_nom)) if institution_nom.strip() else []
-    person = _clean(" ".join(p for p in (_CIVILITE[genre], prenom, nom) if p.strip()))
+    parts = _parts(genre, prenom, nom, office, institution_nom, adresse, code_postal, ville)
+    cedex = bool(re.search(r"\bCEDEX\b", parts.town))
+    boxed = cedex and any(parts.boxes)
+    no_street = tuple(s for s, box in zip(parts.street, parts.boxes, strict=True) if box)
+    # Drop order 4–6 of the module docstring; each step keeps what the previous ones kept.
+    steps = (
+        (parts.identities, parts.delivery, parts.street),
+        (parts.identities, parts.delivery, no_street if boxed else parts.street),
+        (parts.identities, (), no_street if boxed else parts.street),
+        (parts.short_identities, (), no_street if boxed else parts.street),
+    )
+    for identities, delivery, street in steps:
+        for identity in identities:
+            block = [*identity, *delivery, *street, *([parts.town] if parts.town else [])]
+            if len(block) <= MAX_LINES:
+                return tuple(block)
+    # Step 7: more street lines than room; keep the last ones and the town.
+    identity = min(parts.short_identities, key=len)
+    room = max(MAX_LINES - len(identity) - (1 if parts.town else 0), 0)
+    last_street = no_street if boxed else parts.street
+    kept = last_street[len(last_street) - room :] if room else ()
+    return tuple([*identity, *kept, *([parts.town] if parts.town else [])])[:MAX_LINES]
+
+
+def _parts(genre, prenom, nom, office, institution_nom, adresse, code_postal, ville) -> _Parts:
+    """Clean, deduplicate and lay out the pieces of the block (steps 1–3 of the docstring)."""
+    institution = _typographic(institution_nom)
+    org = _wrap(institution) if institution else []
+    seen = {_key(line) for line in org} | ({_key(institution)} if institution else set())
+    civilite = _CIVILITE[genre]
+    family = surname(nom)
+    person = _clean(" ".join(p for p in (civilite, _typographic(prenom), family) if p.strip()))
+    short = _cut(_clean(f"{civilite} {family}"))
     if len(person) > MAX_CHARS:
-        person = _clean(f"{_CIVILITE[genre]} {nom}")  # drop the first name before cutting
+        person = short  # drop the first name before cutting anything
     person = _cut(person)
-    function = _cut(_clean(office.titre_court)) if office.titre_court else ""
+    function = _typographic(office.titre_court)
+    title = _typographic(office.titre_adresse)
+    protocol = bool(institution) and institution.casefold() in title.casefold()
+    identities = tuple(_identities(org, person, function, title if protocol else ""))
+    short_identities = tuple(_identities(org, short, function, title if protocol else ""))
 
     lines_in = [_clean(a) for a in adresse if a and a.strip()]
     first_street = next((i for i, a in enumerate(lines_in) if _STREET.match(a)), len(lines_in))
-    delivery = [_cut(a) for a in lines_in[:first_street]]
-    street = [_abbreviate(_machine(a)) for a in lines_in[first_street:]]
-    street = [s for s in street if s]
-    town = _town_line(code_postal, ville)
-
-    # Shorten in order until the block fits; each step loses the least information left:
-    # the function's own line, then delivery-point lines, then the second organisation line.
-    def assemble(org_lines, function_line, delivery_lines, street_lines):
-        name_lines = _name_lines(person, function, function_line)
-        return [*org_lines, *name_lines, *delivery_lines, *street_lines, *([town] if town else [])]
-
-    for org_lines, function_line, delivery_lines in (
-        (org, True, delivery),
-        (org, False, delivery),
-        (org, False, []),
-        (org[:1], False, []),
-    ):
-        block = assemble(org_lines, function_line, delivery_lines, street)
-        if len(block) <= MAX_LINES:
-            return tuple(block)
-    # Still too long (more than 3 street lines): keep the last ones, which carry the
-    # BP/CS code that La Poste sorts on. The town line always stays.
-    street_kept = street[len(block) - MAX_LINES :]
-    return tuple(assemble(org[:1], False, [], street_kept))
+    delivery = _unique([_cut(_typographic(a)) for a in lines_in[:first_street]], seen)
+    street = _unique([s for s in (_abbreviate(_machine(a)) for a in lines_in[first_street:]) if s], seen)
+    return _Parts(
+        identities=identities,
+        short_identities=short_identities,
+        delivery=tuple(delivery),
+        street=tuple(street),
+        boxes=tuple(bool(_BOX.match(s)) for s in street),
+        town=_town_line(code_postal, ville),
+    )
 
 
-def _name_lines(person: str, function: str, function_line: bool) -> list[str]:
-    """« Madame Marie DUPONT, Présidente » on one line, else on two if allowed, else the name."""
-    if function and person:
-        joined = f"{person}, {function}"
-        if len(joined) <= MAX_CHARS:
-            return [joined]
-        if function_line:
-            return [person, function]
-    return [person] if person else []
+def _identities(org: list[str], person: str, function: str, title: str) -> list[tuple[str, ...]]:
+    """The layouts of institution, name and function, preferred first, each keeping all three."""
+    layouts = []
+    if function and person and len(f"{person}, {function}") <= MAX_CHARS:
+        layouts.append((*org, f"{person}, {function}"))
+    layouts.append(tuple(line for line in (*org, person, function) if line))
+    if title and person:
+        free = frozenset([len(function.split(" "))]) if title.startswith(f"{function} ") else frozenset()
+        layouts.append((person, *_wrap(title, free=free)))
+    return layouts
 
 
 def _town_line(code_postal: str, ville: str) -> str:

@@ -6,9 +6,12 @@ header, footer, margins and the paragraph styles named in :data:`STYLE_NAMES`.
 assembled as text and two small parts deflated (see ``docs/architecture.md``).
 
 The body holds exactly ``Letter.blocks()``, one paragraph per block in the style of
-its role (:data:`STYLE_NAMES`), the lines of a block separated by line breaks;
-several signatories sit side by side in table cells. :func:`docx_text` reads it
-back that way.
+its role (:data:`STYLE_NAMES`), the lines of a block separated by line breaks; the
+address block in a frame over a DL envelope's window (so the date line falls below
+it), each signatory's name 26 mm below its organisation or the closing (room for a
+handwritten signature), several signatories side by side in table cells, an
+organisation they share said once; « 1er » with « er » in superscript.
+:func:`docx_text` reads it back that way (:func:`expected_paragraphs`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import datetime as dt
 import io
 import os
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import BinaryIO
@@ -30,7 +33,7 @@ from lxml import etree
 
 from lettergen.errors import LetterheadError
 from lettergen.files import write_atomically
-from lettergen.letter import Letter, Role
+from lettergen.letter import Letter, Role, Signatory, organisation_spans
 from lettergen.writers import docx_xml
 from lettergen.writers.letterhead import parts_for_letters
 from lettergen.writers.zippackage import ZipPackage
@@ -97,16 +100,25 @@ class DocxWriter:
         return path
 
     def _body(self, letter: Letter) -> docx_xml.BodyBuilder:
-        """Lay ``letter.blocks()`` out in order: one paragraph per block, signatories side by side."""
+        """Lay ``letter.blocks()`` out in order: one paragraph per block, signatories side by side.
+
+        The address block is framed over the envelope's window; the signatories (consecutive
+        blocks) are laid out together by :meth:`~docx_xml.BodyBuilder.signatures`.
+        """
         styles, builder = self._styles, docx_xml.BodyBuilder()
-        blocks = letter.blocks()
-        signatories = [block for block in blocks if block.role is Role.SIGNATAIRE]
-        for block in blocks:
-            if block.role is not Role.SIGNATAIRE or len(signatories) == 1:
+        signed = False
+        for block in letter.blocks():
+            if block.role is Role.SIGNATAIRE:
+                if not signed:
+                    cells = signatory_cells(letter.signatories)
+                    builder.signatures(styles[Role.SIGNATAIRE], cells, self._shell.text_width)
+                    signed = True
+            elif block.role is Role.ADRESSE:
+                builder.address(styles[Role.ADRESSE], block.line_texts)
+            elif block.role is Role.LIEU_DATE and letter.address:
+                builder.lines(styles[Role.LIEU_DATE], block.line_texts, docx_xml.AFTER_FRAME)
+            else:
                 builder.paragraph(styles[block.role], block.lines)
-            elif block is signatories[0]:  # the signatories are consecutive: one table
-                columns = [signatory.line_texts for signatory in signatories]
-                builder.columns(styles[Role.SIGNATAIRE], columns, self._shell.text_width)
         return builder
 
 
@@ -151,9 +163,40 @@ def _style_id(document: docx.document.Document, name: str, path: Path) -> str:
     return docx_xml.escape_plain(style.style_id)
 
 
+def signatory_cells(signatories: Sequence[Signatory]) -> list[docx_xml.SignatoryCell]:
+    """Each signatory as laid out: its organisation, then its name and function."""
+    return [(s.organisation, [line for line in (s.nom, s.fonction) if line]) for s in signatories]
+
+
 def expected_paragraphs(letter: Letter) -> list[str]:
-    """Return what :func:`docx_text` reads back from ``letter``'s DOCX: one string per block."""
-    return [docx_xml.clean_text(block.text) for block in letter.blocks()]
+    """Return what :func:`docx_text` reads back from ``letter``'s DOCX: one string per block.
+
+    The signatories read as their layout: one signatory is its organisation then its name
+    and function; several are, four at a time, the organisations (once for the columns that
+    share one) then each name and function.
+    """
+    texts, signed = [], False
+    for block in letter.blocks():
+        if block.role is not Role.SIGNATAIRE:
+            texts.append(docx_xml.clean_text(block.text))
+        elif not signed:
+            texts.extend(docx_xml.clean_text(text) for text in _signature_texts(letter.signatories))
+            signed = True
+    return texts
+
+
+def _signature_texts(signatories: Sequence[Signatory]) -> list[str]:
+    cells = signatory_cells(signatories)
+    if len(cells) == 1:
+        organisation, lines = cells[0]
+        return [organisation, "\n".join(lines)] if organisation else ["\n".join(lines)]
+    texts: list[str] = []
+    for start in range(0, len(cells), 4):
+        row = cells[start : start + 4]
+        if any(organisation for organisation, _ in row):
+            texts.extend(o for o, _ in organisation_spans([o for o, _ in row]))
+        texts.extend("\n".join(lines) for _, lines in row)
+    return texts
 
 
 def docx_text(source: str | os.PathLike[str] | bytes | BinaryIO) -> list[str]:
@@ -172,7 +215,10 @@ def _texts(items):
     for item in items:
         if isinstance(item, Table):
             for row in item.rows:
+                seen = set()  # a cell over several columns is listed once per column
                 for cell in row.cells:
-                    yield from _texts(cell.iter_inner_content())
+                    if id(cell._tc) not in seen:
+                        seen.add(id(cell._tc))
+                        yield from _texts(cell.iter_inner_content())
         else:
             yield item.text

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from lettergen.letter import organisation_spans
+
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MARKER = "LETTERGEN-BODY-6f1c"
 
@@ -99,8 +101,36 @@ _RUN_PROPERTIES = {
     (False, True): "<w:rPr><w:i/><w:iCs/></w:rPr>",
     (True, True): "<w:rPr><w:b/><w:bCs/><w:i/><w:iCs/></w:rPr>",
 }
+_SUPERSCRIPT = '<w:vertAlign w:val="superscript"/>'
+_SUPERSCRIPT_PROPERTIES = {
+    key: (value[: -len("</w:rPr>")] if value else "<w:rPr>") + _SUPERSCRIPT + "</w:rPr>"
+    for key, value in _RUN_PROPERTIES.items()
+}
+# « 1er » with « er » raised, as careful French typography writes it (french_letter_conventions.md
+# §3.2, [S48]); the words stay « 1er » for a reader of the text.
+_ORDINAL = re.compile(r"(?<!\w)1(er)(?!\w)")
 _CELL_PARAGRAPH = '<w:ind w:left="0" w:right="0" w:firstLine="0"/><w:jc w:val="center"/>'
 _MAX_COLUMNS = 4
+#: Space above the signatories' names, for a handwritten signature: 25 mm at least (issue 12),
+#: 26 mm (1474 twips) so that the line's leading never eats into it. Direct formatting, not the
+#: letterhead's style: it is a rule of the letter, whatever the style says.
+SIGNATURE_SPACE = 1474
+# Below the names, 12 pt instead of the style's space: a page must hold organisation, room to
+# sign and names (« courte » stays on one page).
+_SIGNATURE_NAME = f'<w:spacing w:before="{SIGNATURE_SPACE}" w:after="240"/>'
+_SIGNATURE_ORGANISATION = '<w:keepNext/><w:spacing w:after="0"/>'
+#: The address block sits in a frame over the window of a DL envelope, whatever the sender block
+#: above it: 45 mm from the top (2551 twips), 112 mm from the left (6350), 85 mm wide (4819) and
+#: exactly 52 mm high (2948), so that what follows (the place and date line, :data:`AFTER_FRAME`)
+#: starts at 97 mm, out of the window (window ≈ 100–210 mm from the left, 45–95 mm from the top;
+#: issue 12).
+ADDRESS_FRAME = (
+    '<w:framePr w:w="4819" w:h="2948" w:hRule="exact" w:wrap="notBeside" w:vAnchor="page" '
+    'w:hAnchor="page" w:x="6350" w:y="2551"/>'
+)
+_FRAMED = '<w:ind w:left="0" w:right="0" w:firstLine="0"/>'
+#: The paragraph after the address frame starts right under it: the frame already holds the gap.
+AFTER_FRAME = '<w:spacing w:before="0"/>'
 
 
 def _escape_lines(lines: Sequence[str]) -> str:
@@ -110,8 +140,36 @@ def _escape_lines(lines: Sequence[str]) -> str:
     return _LINE_BREAK.join(map(escape_text, lines))
 
 
+def run_xml(text: str, bold: bool = False, italic: bool = False) -> str:
+    """One ``w:r`` for ``text`` (several when it holds a « 1er », its « er » in superscript)."""
+    if "1er" not in text:
+        return _plain_run(text, bold, italic)
+    runs, start = [], 0
+    for match in _ORDINAL.finditer(text):
+        if match.start(1) > start:
+            runs.append(_plain_run(text[start : match.start(1)], bold, italic))
+        runs.append(f"<w:r>{_SUPERSCRIPT_PROPERTIES[bold, italic]}{_T_OPEN}er</w:t></w:r>")
+        start = match.end(1)
+    if start < len(text):
+        runs.append(_plain_run(text[start:], bold, italic))
+    return "".join(runs)
+
+
+def _plain_run(text: str, bold: bool, italic: bool) -> str:
+    return f"<w:r>{_RUN_PROPERTIES[bold, italic]}{_T_OPEN}{escape_text(text)}</w:t></w:r>"
+
+
+def _lines_xml(lines: Sequence[str]) -> str:
+    """The runs of plain lines separated by line breaks: one run, or one a line with a « 1er »."""
+    if not any("1er" in line for line in lines):
+        return f"<w:r>{_T_OPEN}{_escape_lines(lines)}</w:t></w:r>"
+    return "<w:r><w:br/></w:r>".join(run_xml(line) for line in lines)
+
+
 #: ``(text, bold, italic)``, as :class:`lettergen.letter.Run` is.
 TextRun = tuple[str, bool, bool]
+#: A signatory as laid out: organisation (may be empty), then the lines under the signature.
+SignatoryCell = tuple[str, Sequence[str]]
 
 
 class BodyBuilder:
@@ -139,45 +197,68 @@ class BodyBuilder:
                 if number:
                     parts.append("<w:r><w:br/></w:r>")
                 for text, bold, italic in line:
-                    parts.append(
-                        f"<w:r>{_RUN_PROPERTIES[bold, italic]}{_T_OPEN}{escape_text(text)}</w:t></w:r>"
-                    )
+                    parts.append(run_xml(text, bold, italic))
             parts.append("</w:p>")
 
-    def lines(self, style_id: str, lines: Sequence[str]) -> None:
-        """Add one paragraph of plain lines separated by line breaks."""
-        text = _escape_lines(lines)
+    def lines(self, style_id: str, lines: Sequence[str], properties: str = "") -> None:
+        """Add one paragraph of plain lines separated by line breaks (``properties``: more w:pPr)."""
         self._parts.append(
-            f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr><w:r>{_T_OPEN}{text}</w:t></w:r></w:p>'
+            f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{properties}</w:pPr>{_lines_xml(lines)}</w:p>'
         )
+
+    def address(self, style_id: str, lines: Sequence[str]) -> None:
+        """Add the address block, framed over the envelope's window (:data:`ADDRESS_FRAME`)."""
+        self.lines(style_id, lines, ADDRESS_FRAME + _FRAMED)
 
     def runs(self, style_id: str, runs: Iterable[TextRun]) -> None:
         """Add one paragraph of runs."""
         parts = self._parts
         parts.append(f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>')
         for text, bold, italic in runs:
-            parts.append(f"<w:r>{_RUN_PROPERTIES[bold, italic]}{_T_OPEN}{escape_text(text)}</w:t></w:r>")
+            parts.append(run_xml(text, bold, italic))
         parts.append("</w:p>")
 
-    def columns(self, style_id: str, blocks: Sequence[Sequence[str]], text_width: int) -> None:
-        """Add borderless tables, one column per block (four at most per row), read row by row."""
-        per_row = min(len(blocks), _MAX_COLUMNS)
+    def signatures(self, style_id: str, cells: Sequence[SignatoryCell], text_width: int) -> None:
+        """Add the signatories: organisation, room to sign (:data:`SIGNATURE_SPACE`), name and function.
+
+        One signatory: two paragraphs. Several: borderless tables of four columns at most,
+        a first row of organisations (one cell over the columns that share it) and a row of
+        names, so that the names line up.
+        """
+        if len(cells) == 1:
+            organisation, lines = cells[0]
+            if organisation:
+                self.lines(style_id, [organisation], _SIGNATURE_ORGANISATION)
+            self.lines(style_id, lines, _SIGNATURE_NAME)
+            return
+        per_row = min(len(cells), _MAX_COLUMNS)
         width = text_width // per_row
-        for start in range(0, len(blocks), per_row):
-            row = blocks[start : start + per_row]
+        for start in range(0, len(cells), per_row):
+            row = cells[start : start + per_row]
+            rows = []
+            if any(organisation for organisation, _ in row):
+                spans = organisation_spans([organisation for organisation, _ in row])
+                rows.append(
+                    "".join(self._cell(style_id, [o], width, n, _SIGNATURE_ORGANISATION) for o, n in spans)
+                )
+            rows.append("".join(self._cell(style_id, lines, width, 1, _SIGNATURE_NAME) for _, lines in row))
             grid = f'<w:gridCol w:w="{width}"/>' * len(row)
-            cells = "".join(
-                f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
-                f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{_CELL_PARAGRAPH}</w:pPr>'
-                f"<w:r>{_T_OPEN}{_escape_lines(lines)}</w:t></w:r></w:p></w:tc>"
-                for lines in row
-            )
             self._parts.append(
                 f'<w:tbl><w:tblPr><w:tblW w:w="{width * len(row)}" w:type="dxa"/>'
                 '<w:tblLayout w:type="fixed"/><w:tblLook w:val="0000"/></w:tblPr>'
-                f"<w:tblGrid>{grid}</w:tblGrid><w:tr><w:trPr><w:cantSplit/></w:trPr>"
-                f"{cells}</w:tr></w:tbl>"
+                f"<w:tblGrid>{grid}</w:tblGrid>"
+                + "".join(f"<w:tr><w:trPr><w:cantSplit/></w:trPr>{cells_xml}</w:tr>" for cells_xml in rows)
+                + "</w:tbl>"
             )
+
+    @staticmethod
+    def _cell(style_id: str, lines: Sequence[str], width: int, span: int, properties: str) -> str:
+        merged = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+        return (
+            f'<w:tc><w:tcPr><w:tcW w:w="{width * span}" w:type="dxa"/>{merged}</w:tcPr>'
+            f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/>{properties}{_CELL_PARAGRAPH}</w:pPr>'
+            f"{_lines_xml(lines)}</w:p></w:tc>"
+        )
 
     def xml(self, shell: DocumentShell) -> str:
         """Return the whole ``word/document.xml`` text."""

@@ -9,9 +9,12 @@ atelier's Content-Security-Policy forbids inline styles.
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape as _escape
 
-from lettergen.letter import Letter, Paragraph, Signatory
+from lettergen.letter import Letter, Paragraph, Signatory, organisation_spans
+
+_ORDINAL = re.compile(r"(?<!\w)1er(?!\w)")
 
 #: The A4 page: 210 × 297 mm, margins and the window-envelope address box (DL window,
 #: 100 × 45 mm, its left edge 110 mm from the page's left and top 45 mm from the top, as the
@@ -32,12 +35,25 @@ PAGE_CSS = """\
 .lettre-page .lettre-appel { margin-top: 6mm; }
 .lettre-page .lettre-corps p { text-align: justify; hyphens: auto; }
 .lettre-page .lettre-formule { margin-top: 4mm; }
-.lettre-page .lettre-signataires { display: flex; flex-wrap: wrap; gap: 6mm 12mm; margin-top: 10mm; }
-.lettre-page .lettre-signataire { min-width: 60mm; }
+.lettre-page .lettre-signataires { display: grid; column-gap: 8mm; margin-top: 6mm; text-align: center; }
+.lettre-page .lettre-signataires.colonnes-1 { margin-left: 87mm; text-align: left; }
+.lettre-page .lettre-signataires.colonnes-2 { grid-template-columns: repeat(2, 1fr); }
+.lettre-page .lettre-signataires.colonnes-3 { grid-template-columns: repeat(3, 1fr); }
+.lettre-page .lettre-signataires.colonnes-4 { grid-template-columns: repeat(4, 1fr); }
+.lettre-page .lettre-signataires .organisation { margin: 0; }
+.lettre-page .lettre-signataires .organisation.sur-2 { grid-column: span 2; }
+.lettre-page .lettre-signataires .organisation.sur-3 { grid-column: span 3; }
+.lettre-page .lettre-signataires .organisation.sur-4 { grid-column: span 4; }
 .lettre-page .lettre-signataire p { margin: 0; }
-.lettre-page .lettre-signataire .nom { font-weight: bold; }
+.lettre-page .lettre-signataire .nom { font-weight: bold; margin-top: 26mm; }  /* room to sign */
 .lettre-page .lettre-mentions { margin-top: 8mm; font-size: 9.5pt; }
 """
+
+
+def escape(text: str) -> str:
+    """``html.escape``, and « 1er » with its « er » raised (``<sup>``), as the DOCX prints it."""
+    escaped = _escape(text)
+    return _ORDINAL.sub("1<sup>er</sup>", escaped) if "1er" in escaped else escaped
 
 
 def _lines(lines: tuple[str, ...] | list[str], css_class: str, label: str) -> str:
@@ -58,13 +74,24 @@ def _runs(paragraph: Paragraph) -> str:
 
 
 def _signatory(signatory: Signatory) -> str:
-    lines = []
-    if signatory.organisation:
-        lines.append(f'<p class="organisation">{escape(signatory.organisation)}</p>')
-    lines.append(f'<p class="nom">{escape(signatory.nom)}</p>')
+    lines = [f'<p class="nom">{escape(signatory.nom)}</p>']
     if signatory.fonction:
         lines.append(f'<p class="fonction">{escape(signatory.fonction)}</p>')
     return f'<div class="lettre-signataire">{"".join(lines)}</div>'
+
+
+def _signatories(signatories: tuple[Signatory, ...]) -> list[str]:
+    """Four columns a row, as the DOCX: the organisations (one over those sharing it), then the names."""
+    parts = []
+    for start in range(0, len(signatories), 4):
+        row = signatories[start : start + 4]
+        cells = []
+        if any(s.organisation for s in row):
+            for organisation, span in organisation_spans(s.organisation for s in row):
+                cells.append(f'<p class="organisation sur-{span}">{escape(organisation)}</p>')
+        cells.extend(_signatory(signatory) for signatory in row)
+        parts.append(f'<div class="lettre-signataires colonnes-{len(row)}">{"".join(cells)}</div>')
+    return parts
 
 
 def render_html(letter: Letter) -> str:
@@ -88,10 +115,7 @@ def render_html(letter: Letter) -> str:
     parts.extend(f"<p>{_runs(paragraph)}</p>" for paragraph in letter.body)
     parts.append("</div>")
     parts.append(f'<p class="lettre-formule">{escape(letter.closing)}</p>')
-    if letter.signatories:
-        parts.append('<div class="lettre-signataires">')
-        parts.extend(_signatory(signatory) for signatory in letter.signatories)
-        parts.append("</div>")
+    parts.extend(_signatories(letter.signatories))
     mentions = []
     if letter.attachments:
         mentions.append(f"<p>P.\u00a0J.\u00a0: {escape(letter.attachments)}</p>")

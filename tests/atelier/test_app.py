@@ -26,6 +26,7 @@ class _Text(HTMLParser):
 
 def words_of_html(html: str) -> list[str]:
     parser = _Text()
+    html = html.replace("<sup>", "").replace("</sup>", "")  # « 1<sup>er</sup> » reads « 1er »
     parser.feed(re.sub(r"</(p|div|article)>", r" </\1>", html))
     return " ".join(parser.parts).split()
 

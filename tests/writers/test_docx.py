@@ -45,10 +45,16 @@ def body_paragraphs(data: bytes) -> list:
 
 @pytest.mark.parametrize("signatories", [1, 3])
 def test_body_text_equals_blocks(docx_writer, signatories, make_docx_letter):
-    """The body holds Letter.blocks() paragraph by paragraph, lines joined by line breaks."""
+    """The body holds Letter.blocks() paragraph by paragraph, lines joined by line breaks.
+
+    The signatories read as laid out: organisations, then names and functions.
+    """
     letter = make_docx_letter(signatories)
     data = docx_writer.render(letter)
-    assert docx_text(data) == [block.text for block in letter.blocks()]
+    blocks = letter.blocks()
+    assert docx_text(data) == expected_paragraphs(letter)
+    assert docx_text(data)[: len(blocks) - signatories - 2] == [b.text for b in blocks][: -signatories - 2]
+    assert sorted(" ".join(docx_text(data)).split()) == sorted(" ".join(b.text for b in blocks).split())
 
 
 def test_paragraphs_carry_the_letterhead_styles(docx_writer, make_docx_letter):
@@ -64,23 +70,22 @@ def test_paragraphs_carry_the_letterhead_styles(docx_writer, make_docx_letter):
         "LG Corps",
         "LG Corps",
         "LG Formule",
-        "LG Signature",
-        "LG Signature",
-        "LG Signature",
+        *["LG Signature"] * 6,  # a row of organisations, a row of names
         "LG Mentions",
         "LG Mentions",
     ]
 
 
 def test_three_signatories_are_three_columns_of_a_borderless_table(docx_writer, make_docx_letter):
-    """Three signatories sit side by side in one table row with no borders."""
+    """Three signatories sit side by side in a table with no borders: organisations, then names."""
     document = docx.Document(io.BytesIO(docx_writer.render(make_docx_letter(3))))
     (table,) = document.tables
-    assert [len(table.rows), len(table.columns)] == [1, 3]
+    assert [len(table.rows), len(table.columns)] == [2, 3]
     assert table.style.name == "Normal Table"
     xml = etree.fromstring(parts(docx_writer.render(make_docx_letter(3)))["word/document.xml"])
     assert xml.find(f".//{W}tblBorders") is None and xml.find(f".//{W}tblStyle") is None
-    assert [c.text.split("\n")[1] for c in table.rows[0].cells] == [
+    assert [c.text for c in table.rows[0].cells] == [s.organisation for s in make_docx_letter(3).signatories]
+    assert [c.text.split("\n")[0] for c in table.rows[1].cells] == [
         "Jeanne MARTIN",
         "Paul DURAND",
         "Amina BENALI",
@@ -88,10 +93,11 @@ def test_three_signatories_are_three_columns_of_a_borderless_table(docx_writer, 
 
 
 def test_one_signatory_is_a_plain_block(docx_writer, make_docx_letter):
-    """A single signatory is one paragraph, not a table."""
+    """A single signatory is two paragraphs, not a table: organisation, then name and function."""
     document = docx.Document(io.BytesIO(docx_writer.render(make_docx_letter(1))))
     assert document.tables == []
-    assert "Fédération exemple\nJeanne MARTIN\nPrésidente" in [p.text for p in document.paragraphs]
+    texts = [p.text for p in document.paragraphs]
+    assert texts[texts.index("Fédération exemple") + 1] == "Jeanne MARTIN\nPrésidente"
 
 
 def test_bold_and_italic_runs(docx_writer, make_docx_letter):

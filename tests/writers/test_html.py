@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html.parser import HTMLParser
 
 from hypothesis import given
@@ -27,7 +28,8 @@ class _Collect(HTMLParser):
 
 def parse(html: str) -> _Collect:
     collector = _Collect()
-    collector.feed(html.replace("</p>", " </p>"))
+    # « 1<sup>er</sup> » reads « 1er », as the text writer writes it.
+    collector.feed(html.replace("</p>", " </p>").replace("<sup>", "").replace("</sup>", ""))
     return collector
 
 
@@ -74,3 +76,22 @@ def test_a_hostile_name_stays_text():
 def test_the_document_carries_its_page_css():
     page = render_html_document(letter(), title="Lettre <33>")
     assert PAGE_CSS in page and "<title>Lettre &lt;33&gt;</title>" in page and "width: 210mm" in PAGE_CSS
+
+
+def test_first_of_the_month_in_superscript():
+    """« 1er » has its « er » raised in HTML, as in the DOCX; the text writer keeps « 1er »."""
+    example = letter()
+    assert '<p class="lettre-date">Paris, le 1<sup>er</sup> juillet 2021</p>' in render_html(example)
+    assert "Paris, le 1er juillet 2021" in render_text(example)
+
+
+def test_shared_organisation_said_once_over_its_signatories():
+    """Two signatories of one federation: its name once, over both columns, then room to sign."""
+    shared = Signatory("Jeanne MARTIN", "Présidente", "Fédération exemple")
+    other = Signatory("Karim BENSAÏD", "Directeur général", "Fédération exemple")
+    html = render_html(replace(letter(), signatories=(shared, other)))
+    assert html.count("Fédération exemple</p>") == 2  # the sender block and one signature organisation
+    assert '<div class="lettre-signataires colonnes-2"><p class="organisation sur-2">' in html
+    text = render_text(replace(letter(), signatories=(shared, other)))
+    assert "Fédération exemple\nJeanne MARTIN\nPrésidente\n\nKarim BENSAÏD\nDirecteur général" in text
+    assert "margin-top: 26mm" in PAGE_CSS
