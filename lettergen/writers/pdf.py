@@ -27,6 +27,7 @@ clock-dependent byte: the same letters in the same batches give byte-identical P
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import shutil
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT = 5.0  # seconds per letter (normal: 0.02–0.4 s); a call gets timeout * (letters + 2)
-DEFAULT_BATCH_SIZE = 200  # letters per document: see benchmarks/bench_pdf.py --batch-sizes
+DEFAULT_BATCH_SIZE = 100  # letters per document: see benchmarks/bench_pdf.py --batch-sizes
 _STARTUP_LETTERS = 2  # start-up allowance, counted in letters' worth of timeout
 _FILES_PER_CALL = 200  # letters handed as files: the soffice wrapper drops those beyond ~244
 
@@ -302,15 +303,25 @@ def _prepare(out_dir: Path) -> None:
 
 
 def plan_batches(count: int, jobs: int, batch_size: int) -> list[range]:
-    """Cut ``count`` letters into batches of at most ``batch_size``, a multiple of ``jobs`` of them.
+    """Cut ``count`` letters into batches of at most ``batch_size``, the last ones half as big.
 
-    Equal batches keep every worker busy to the end: 1,000 letters on 2 workers with at most
-    200 a batch make 6 batches of 167, not 5 of 200 with one worker idle for the last.
+    A multiple of ``jobs`` batches keeps every worker busy to the end, and a last round of
+    ``2 * jobs`` half batches shortens the tail, when only the last cuts are left to do while
+    LibreOffice idles: 1,000 letters on 2 workers at most 100 a batch make 8 batches of 100
+    then 4 of 50; 500 make 4 of 83 then 4 of 42, not 5 of 100 with one worker idle for the
+    last.
     """
-    batches = math.ceil(count / batch_size)
-    batches = min(count, jobs * math.ceil(batches / jobs))
-    size = math.ceil(count / batches) if batches else 0
-    return [range(i, min(i + size, count)) for i in range(0, count, size)] if size else []
+    if count == 0:
+        return []
+    rounds = math.ceil(count / (jobs * batch_size))
+    weights = [2] * (jobs * (rounds - 1)) + [1] * (2 * jobs) if rounds > 1 else [1] * jobs
+    weights = weights[: min(count, len(weights))]
+    total = sum(weights)
+    bounds = [0]
+    for weight in weights:
+        bounds.append(bounds[-1] + weight)
+    edges = [round(count * b / total) for b in bounds]
+    return [range(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
 
 Finish = Callable[[Path, "Path | ConversionFailure"], None]

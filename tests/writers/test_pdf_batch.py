@@ -201,13 +201,19 @@ def test_pdf_missing_from_a_call_is_retried_then_reported(soffice, tmp_path):
 
 
 def test_plan_batches_keeps_workers_busy():
-    """Batches of at most ``batch_size``, a multiple of ``jobs`` of them, sizes within one."""
-    assert [len(r) for r in plan_batches(1000, 2, 200)] == [167] * 5 + [165]
+    """Batches of at most ``batch_size``, a multiple of ``jobs`` of them, the last round halved."""
+    assert [len(r) for r in plan_batches(1000, 2, 100)] == [100] * 8 + [50] * 4
+    assert [len(r) for r in plan_batches(500, 2, 100)] == [83, 84, 83, 83, 42, 42, 41, 42]
+    assert [len(r) for r in plan_batches(200, 2, 100)] == [100, 100]
     assert [len(r) for r in plan_batches(3, 2, 3)] == [2, 1]
-    assert [len(r) for r in plan_batches(12, 2, 3)] == [3] * 4
+    assert [len(r) for r in plan_batches(12, 2, 3)] == [3, 3, 2, 1, 1, 2]
     assert [len(r) for r in plan_batches(1, 4, 200)] == [1]
     assert plan_batches(0, 2, 200) == []
-    assert [r.start for r in plan_batches(10, 1, 4)] == [0, 4, 8]
+    assert [r.start for r in plan_batches(10, 1, 4)] == [0, 3, 7, 8]
+    for count in range(0, 400, 7):  # every letter once, in order, no batch too big
+        batches = plan_batches(count, 2, 50)
+        assert [i for r in batches for i in r] == list(range(count))
+        assert all(1 <= len(r) <= 50 for r in batches)
 
 
 def test_combined_document_has_one_section_per_letter(docx_writer, tmp_path):
