@@ -249,3 +249,29 @@ def test_split_without_destinations_reports_each_letter(tmp_path):
         "découpage du PDF incohérent (lettre 1 du lot)",
         "découpage du PDF incohérent (lettre 2 du lot)",
     ]
+
+
+@pytest.mark.libreoffice
+def test_author_is_the_sender_not_the_letterhead(docx_writer, tmp_path):
+    """The PDF's author is the sender block's first line (the letterhead's creator is someone else)."""
+    sender = ("Association Les Tilleuls", "3 place du Marché", "33000 BORDEAUX")
+    letters = []
+    for k in range(3):
+        letter = make_letter(recipient_id=str(k), sender=sender, objet=f"Objet numéro {k}")
+        letters.append(tmp_path / f"lettre-{k}.docx")
+        letters[-1].write_bytes(docx_writer.render(letter, datetime(2024, 5, 6).date()))
+    plain = tmp_path / "autre.docx"  # not a lettergen letter: its own dc:creator stands
+    document = docx.Document()
+    document.core_properties.author = "Camille Autre"
+    document.add_paragraph("Sans papier à en-tête")
+    document.save(plain)
+    report = convert_to_pdf([*letters, plain], tmp_path / "pdf", jobs=1)
+    assert report.ok, report.failures
+    for k, letter in enumerate(letters):
+        reader = PdfReader(report.converted[letter])
+        assert reader.metadata.author == "Association Les Tilleuls"
+        assert reader.metadata.title == f"Objet numéro {k}"
+        assert reader.metadata.creation_date == datetime(2024, 5, 6, tzinfo=UTC)
+        assert reader.trailer["/Root"]["/Lang"] == "fr-FR"
+    assert read_meta(letters[0]).author == "Association Les Tilleuls"
+    assert PdfReader(report.converted[plain]).metadata.author == "Camille Autre"
