@@ -17,8 +17,10 @@ Robustness:
   cost its neighbours and the message reported belongs to that letter alone;
 * a DOCX that cannot be combined (not a readable Word file, or built on other parts than its
   batch) is converted by LibreOffice as it is, so LibreOffice has its say about it;
-* every letter's PDF is parsed back (its page count) and written under a temporary name, then
-  renamed (``lettergen.files``): a PDF under its final name is always complete.
+* what LibreOffice wrote is checked (a PDF header and end), every letter's PDF is parsed back
+  by pypdf (at least one page, as many as cut) and written under a temporary name, then
+  renamed (``lettergen.files``): a PDF under its final name always opens, whatever the
+  engine wrote.
 
 Reproducibility: each letter's PDF carries its own title, author and creation date (from the
 DOCX's core properties; ``creation_date``, or ``SOURCE_DATE_EPOCH``, overrides the date) and no
