@@ -275,3 +275,31 @@ def test_author_is_the_sender_not_the_letterhead(docx_writer, tmp_path):
         assert reader.trailer["/Root"]["/Lang"] == "fr-FR"
     assert read_meta(letters[0]).author == "Association Les Tilleuls"
     assert PdfReader(report.converted[plain]).metadata.author == "Camille Autre"
+
+
+@pytest.mark.libreoffice
+def test_resident_libreoffice_gives_the_same_bytes(variant_letters, tmp_path, monkeypatch):
+    """Batches converted one after another by a resident LibreOffice, or each by its own start,
+    give byte-identical letters: the resident instance carries nothing from one batch to the next."""
+    import functools
+
+    from lettergen.writers import pdf as pdf_module
+
+    letters = variant_letters[:6]
+    offices = []
+
+    def recording(*args, **options):
+        offices.append(pdf_module.LibreOffice(*args, **options))
+        return offices[-1]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf_module, "LibreOffice", recording)
+        resident = convert_to_pdf(letters, tmp_path / "resident", jobs=1, batch_size=2)
+    assert resident.ok and resident.batches == 4  # 2, 2, 1, 1 letters: one resident instance
+    assert offices[0].resident  # it started and served every call (no fallback)
+    plain = functools.partial(pdf_module.LibreOffice, resident=False)
+    monkeypatch.setattr(pdf_module, "LibreOffice", plain)
+    started = convert_to_pdf(letters, tmp_path / "seul", jobs=1, batch_size=2)
+    assert started.ok
+    for letter in letters:
+        assert resident.converted[letter].read_bytes() == started.converted[letter].read_bytes()
