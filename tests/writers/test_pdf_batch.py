@@ -287,9 +287,10 @@ def test_resident_libreoffice_gives_the_same_bytes(variant_letters, tmp_path, mo
 
     letters = variant_letters[:6]
     offices = []
+    original = pdf_module.LibreOffice
 
     def recording(*args, **options):
-        offices.append(pdf_module.LibreOffice(*args, **options))
+        offices.append(original(*args, **options))
         return offices[-1]
 
     with monkeypatch.context() as patch:
@@ -297,7 +298,7 @@ def test_resident_libreoffice_gives_the_same_bytes(variant_letters, tmp_path, mo
         resident = convert_to_pdf(letters, tmp_path / "resident", jobs=1, batch_size=2)
     assert resident.ok and resident.batches == 4  # 2, 2, 1, 1 letters: one resident instance
     assert offices[0].resident  # it started and served every call (no fallback)
-    plain = functools.partial(pdf_module.LibreOffice, resident=False)
+    plain = functools.partial(original, resident=False)
     monkeypatch.setattr(pdf_module, "LibreOffice", plain)
     started = convert_to_pdf(letters, tmp_path / "seul", jobs=1, batch_size=2)
     assert started.ok
