@@ -1,7 +1,7 @@
 """PDF throughput: lettergen against LibreOffice's own command line, on the same DOCX letters.
 
 Usage: python benchmarks/bench_pdf.py [--sizes 200 500 1000] [--jobs 2] [--sample 20]
-                                      [--batch-sizes 200] [--rounds 1]
+                                      [--batch-size 100] [--rounds 3]
 
 Letters: the 18 letters of the example campaign (``templates/segur.j2``, the committed
 letterhead, ``recipients/exemple.csv``), written by ``lettergen generate`` once, then copied
@@ -9,8 +9,10 @@ under N distinct names (2-page letters with header, footer and « page i/n »).
 
 Approaches, all with ``--jobs`` processes (default: one per core):
 
-* lettergen: ``convert_to_pdf(…, jobs)``: one document per batch, one ``soffice`` call per
-  batch, cut with pypdf (each letter's PDF parsed back, written, renamed);
+* lettergen: ``convert_to_pdf(…, jobs)``: one document per batch, handed to a resident
+  LibreOffice per worker, cut with pypdf (each letter's PDF parsed back, written, renamed);
+  its profiles are fresh, created inside the timing, as in a real run;
+* merge_pdfs: what ``--merge`` adds, over lettergen's letters (first round only);
 * LibreOffice CLI: ``jobs`` calls of ``soffice.bin --convert-to pdf`` run at once, each over
   its share of the files (the binary, not the ``soffice`` wrapper, which silently drops the
   files beyond ~244 of one call); every PDF is checked to exist afterwards;
@@ -18,11 +20,15 @@ Approaches, all with ``--jobs`` processes (default: one per core):
   timed on ``--sample`` letters and extrapolated linearly (its cost per letter does not
   depend on N).
 
-Profiles are created before timing (the first start of a profile is the slowest). CPU per
-letter: user + system seconds of this process and its waited-for children (getrusage), over
-N. Memory: a thread samples every 50 ms the RSS of this process and all its descendants
-(/proc) and keeps the peak of their sum. The machine's load average is printed before and
-after: other processes on a shared machine slow every approach, so read the ratios.
+At N = 500 lettergen and the CLI run ``--rounds`` times back to back and the ratio of each
+pair is printed with their median and lowest: on a shared machine the others' load moves
+both, and neighbours in time see about the same load.
+
+The CLI's profiles are created before timing (the first start of a profile is the slowest).
+CPU per letter: user + system seconds of this process and its waited-for children
+(getrusage), plus what the sampler saw of the resident instances (``TreeSampler``), over N;
+"Python" is this process alone (combine, cut, write). Memory: a thread samples every 50 ms
+the RSS of this process and all its descendants (/proc) and keeps the peak of their sum.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import argparse
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -38,27 +45,48 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lettergen.writers.pdf import DEFAULT_BATCH_SIZE, convert_to_pdf, find_soffice  # noqa: E402
+from lettergen.writers.pdf import DEFAULT_BATCH_SIZE, convert_to_pdf, find_soffice, merge_pdfs  # noqa: E402
 
 
-class TreeMemory:
-    """Peak summed RSS of this process and its descendants, sampled from /proc."""
+class TreeSampler:
+    """Peak summed RSS of this process and its descendants, and the CPU of orphaned ones (/proc).
+
+    CPU: this process and the children it waits for are counted exactly by getrusage. The
+    resident LibreOffice instances are not: their watchdog shell is killed with them, so
+    nobody waits for ``soffice.bin`` and its CPU never reaches our rusage. For processes below
+    a resident's watchdog (``--nodefault`` on an ancestor's command line) the sampler keeps
+    the last utime + stime it saw; only their last < 50 ms are missed.
+    """
 
     def __init__(self, interval: float = 0.05):
         self.interval = interval
         self.peak = 0
+        self.orphan_cpu: dict[int, float] = {}
+        self.own_cpu = 0.0  # the sampler thread's own CPU, taken off this process's
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._page = os.sysconf("SC_PAGE_SIZE")
+        self._tick = os.sysconf("SC_CLK_TCK")
+        self._commands: dict[int, bytes] = {}
 
-    def _tree_rss(self) -> int:
+    def _command(self, pid: int) -> bytes:
+        if pid not in self._commands:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    self._commands[pid] = f.read()
+            except OSError:
+                return b""
+        return self._commands[pid]
+
+    def _sample(self) -> None:
         parent: dict[int, int] = {}
-        rss: dict[int, int] = {}
+        stat: dict[int, tuple[int, float]] = {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -68,23 +96,31 @@ class TreeMemory:
             except OSError:
                 continue
             parent[int(entry)] = int(fields[1])
-            rss[int(entry)] = int(fields[21]) * self._page
+            stat[int(entry)] = (
+                int(fields[21]) * self._page,
+                (int(fields[11]) + int(fields[12])) / self._tick,
+            )
         me, total = os.getpid(), 0
-        for pid in rss:
-            p, depth = pid, 0
+        for pid, (rss, cpu) in stat.items():
+            p, depth, orphan = parent.get(pid, 0), 0, False
             while p and p != me and depth < 64:
+                orphan = orphan or b"--nodefault" in self._command(p)
                 p, depth = parent.get(p, 0), depth + 1
-            if p == me:
-                total += rss[pid]
-        return total
+            if p == me or pid == me:
+                total += rss
+                if orphan:
+                    self.orphan_cpu[pid] = cpu
+        self.peak = max(self.peak, total)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._tree_rss())
+            self._sample()
             self._stop.wait(self.interval)
+        self.own_cpu = time.thread_time()
 
-    def __enter__(self) -> TreeMemory:
-        self.peak = self._tree_rss()
+    def __enter__(self) -> TreeSampler:
+        self._sample()
+        self.orphan_cpu.clear()
         self._thread.start()
         return self
 
@@ -175,35 +211,43 @@ def per_letter(soffice: str, profiles: list[Path], letters: list[Path], out: Pat
         list(pool.map(one, letters))
 
 
-OWN_CPU: list[float] = []  # the last measure's CPU per letter spent in this process (Python)
+@dataclass(frozen=True)
+class Measure:
+    seconds: float
+    cpu: float  # CPU seconds per letter, this process and every descendant
+    python: float  # CPU seconds per letter of this process alone (combine, cut, write)
+    peak: int  # bytes
 
 
-def measure(name: str, letters: int, action: Callable[[Path], None], out: Path) -> tuple[float, float, int]:
-    """Run ``action(out)``; return (seconds, CPU seconds per letter, peak tree RSS)."""
+def measure(
+    name: str, letters: int, action: Callable[[Path], None], out: Path, keep: bool = False
+) -> Measure:
+    """Run ``action(out)``; check ``letters`` PDFs came out; delete them unless ``keep``."""
     out.mkdir(parents=True)
     own_before, children_before = cpu_seconds()
-    with TreeMemory() as memory:
+    with TreeSampler() as sampler:
         started = time.perf_counter()
         action(out)
         seconds = time.perf_counter() - started
     own, children = cpu_seconds()
-    OWN_CPU[:] = [(own - own_before) / letters]
-    cpu = (own - own_before + children - children_before) / letters
+    python = own - own_before - sampler.own_cpu
+    cpu = python + children - children_before + sum(sampler.orphan_cpu.values())
     made = len(list(out.glob("*.pdf")))
     assert made == letters, f"{name}: {made} PDF sur {letters}"
-    shutil.rmtree(out)
-    return seconds, cpu, memory.peak
+    if not keep:
+        shutil.rmtree(out)
+    return Measure(seconds, cpu / letters, python / letters, sampler.peak)
 
 
-def line(size: int, label: str, seconds: float, letters: int, cpu: float, peak: int, note: str = "") -> None:
+def line(size: int, label: str, m: Measure, letters: int, note: str = "") -> None:
     print(
-        f"{size:>6} {label:<40} {seconds:>8.2f} {letters / seconds:>9.1f} "
-        f"{cpu * 1000:>9.0f} {peak / 2**20:>8.0f}  {note}",
+        f"{size:>6} {label:<40} {m.seconds:>8.2f} {letters / m.seconds:>9.1f} "
+        f"{m.cpu * 1000:>9.1f} {m.peak / 2**20:>8.0f}  {note}",
         flush=True,
     )
 
 
-def bench_lettergen(size: int, letters: list[Path], jobs: int, batch_size: int, root: Path) -> float:
+def bench_lettergen(size: int, letters: list[Path], jobs: int, batch_size: int, root: Path) -> Measure:
     reports = []
 
     def run(out: Path) -> None:
@@ -211,32 +255,54 @@ def bench_lettergen(size: int, letters: list[Path], jobs: int, batch_size: int, 
         assert report.ok, report.failures[:3]
         reports.append(report)
 
-    seconds, cpu, peak = measure("lettergen", size, run, root / "out-lg")
+    m = measure("lettergen", size, run, root / "out-lg", keep=True)
     note = (
         f"{reports[0].batches} soffice calls, retried {reports[0].retried}, "
-        f"Python {OWN_CPU[0] * 1000:.1f} ms/l; {load()}"
+        f"Python {m.python * 1000:.1f} ms/l; {load()}"
     )
-    line(size, f"lettergen convert_to_pdf (lots ≤ {batch_size})", seconds, size, cpu, peak, note)
-    return seconds
+    line(size, f"lettergen convert_to_pdf (lots ≤ {batch_size})", m, size, note)
+    return m
 
 
-def bench_cli(size: int, letters: list[Path], program: str, profiles: list[Path], root: Path) -> float:
+def bench_merge(size: int, root: Path) -> None:
+    """``merge_pdfs`` over lettergen's letters (what ``--merge`` adds), then delete them."""
+    pdfs = sorted((root / "out-lg").glob("*.pdf"))
+    merged = root / "merged.pdf"
+    own_before = time.process_time()
+    started = time.perf_counter()
+    pages = merge_pdfs(pdfs, merged)
+    seconds = time.perf_counter() - started
+    cpu = (time.process_time() - own_before) / size
+    mb = merged.stat().st_size / 2**20
+    letters_mb = sum(p.stat().st_size for p in pdfs) / 2**20
+    print(
+        f"{size:>6} {'merge_pdfs (--merge)':<40} {seconds:>8.2f} {size / seconds:>9.1f} {cpu * 1000:>9.1f} "
+        f"{'':>8}  {pages} pages, {mb:.1f} MB (letters: {letters_mb:.1f} MB)",
+        flush=True,
+    )
+    merged.unlink()
+    shutil.rmtree(root / "out-lg")
+
+
+def bench_cli(size: int, letters: list[Path], program: str, profiles: list[Path], root: Path) -> Measure:
     def run(out: Path) -> None:
         cli_parallel(program, profiles, letters, out)
 
-    seconds, cpu, peak = measure("cli", size, run, root / "out-cli")
-    line(size, f"LibreOffice CLI, {len(profiles)} calls at once", seconds, size, cpu, peak, load())
-    return seconds
+    m = measure("cli", size, run, root / "out-cli")
+    line(size, f"LibreOffice CLI, {len(profiles)} calls at once", m, size, load())
+    return m
 
 
-def bench_per_letter(size: int, sample: list[Path], soffice: str, profiles: list[Path], root: Path) -> float:
+def bench_per_letter(
+    size: int, sample: list[Path], soffice: str, profiles: list[Path], root: Path
+) -> Measure:
     def run(out: Path) -> None:
         per_letter(soffice, profiles, sample, out)
 
-    seconds, cpu, peak = measure("naive", len(sample), run, root / "out-1")
-    extrapolated = seconds / len(sample) * size
+    m = measure("naive", len(sample), run, root / "out-1")
+    extrapolated = Measure(m.seconds / len(sample) * size, m.cpu, m.python, m.peak)
     note = f"extrapolated from {len(sample)}; {load()}"
-    line(size, f"one soffice per letter ({len(profiles)} at once)", extrapolated, size, cpu, peak, note)
+    line(size, f"one soffice per letter ({len(profiles)} at once)", extrapolated, size, note)
     return extrapolated
 
 
@@ -249,38 +315,64 @@ def copies(models: list[Path], size: int, folder: Path) -> list[Path]:
     return letters
 
 
+@dataclass(frozen=True)
+class Setup:
+    jobs: int
+    batch_size: int
+    soffice: str
+    program: str
+    profiles: list[Path]
+    root: Path
+
+
+def bench_size(size: int, rounds: int, sample: int, letters: list[Path], setup: Setup) -> None:
+    """``rounds`` times lettergen then the CLI back to back; the per-letter pipeline once."""
+    ratios = []
+    for r in range(rounds):
+        ours = bench_lettergen(size, letters, setup.jobs, setup.batch_size, setup.root)
+        if r == 0:
+            bench_merge(size, setup.root)
+        else:
+            shutil.rmtree(setup.root / "out-lg")
+        cli = bench_cli(size, letters, setup.program, setup.profiles, setup.root)
+        ratios.append(cli.seconds / ours.seconds)
+    naive = bench_per_letter(size, letters[: min(size, sample)], setup.soffice, setup.profiles, setup.root)
+    shown = ", ".join(f"{x:.2f}" for x in ratios)
+    print(
+        f"{size:>6} lettergen: {statistics.median(ratios):.2f}x LibreOffice's CLI (median of {rounds}: "
+        f"{shown}; lowest {min(ratios):.2f}), {naive.seconds / ours.seconds:.1f}x one soffice per letter",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 500, 1000])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--sample", type=int, default=20, help="letters timed for one soffice per letter")
-    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[DEFAULT_BATCH_SIZE])
-    parser.add_argument("--no-cli", action="store_true", help="lettergen only (batch size studies)")
+    parser.add_argument("--batch-size", type=int, default=DEFAULT_BATCH_SIZE)
+    parser.add_argument("--rounds", type=int, default=3, help="lettergen/CLI pairs at N = 500")
     args = parser.parse_args()
 
     soffice = find_soffice()
-    program = soffice_binary(soffice)
     root = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     try:
         models = example_letters(root / "campagne")
-        profiles = [root / f"profile-{i}" for i in range(args.jobs)]
-        for profile in profiles:  # a profile's first start is the slowest: not timed
-            run_soffice(lo_command(program, profile, root / "warm", models[:1]))
-        print(f"cores: {os.cpu_count()}, jobs: {args.jobs}; LibreOffice: {program}; {load()}")
+        setup = Setup(
+            args.jobs,
+            args.batch_size,
+            soffice,
+            soffice_binary(soffice),
+            [root / f"profile-{i}" for i in range(args.jobs)],
+            root,
+        )
+        for profile in setup.profiles:  # a profile's first start is the slowest: not timed
+            run_soffice(lo_command(setup.program, profile, root / "warm", models[:1]))
+        print(f"cores: {os.cpu_count()}, jobs: {args.jobs}; LibreOffice: {setup.program}; {load()}")
         print(f"{'N':>6} {'approach':<40} {'seconds':>8} {'letters/s':>9} {'CPU ms/l':>9} {'peak MB':>8}")
         for size in args.sizes:
             letters = copies(models, size, root / f"docx-{size}")
-            for batch_size in args.batch_sizes:
-                ours = bench_lettergen(size, letters, args.jobs, batch_size, root)
-            if not args.no_cli:
-                cli = bench_cli(size, letters, program, profiles, root)
-                sample = letters[: min(size, args.sample)]
-                naive = bench_per_letter(size, sample, soffice, profiles, root)
-                print(
-                    f"{size:>6} lettergen: {cli / ours:.2f}x LibreOffice's CLI, "
-                    f"{naive / ours:.1f}x one soffice per letter",
-                    flush=True,
-                )
+            bench_size(size, args.rounds if size == 500 else 1, args.sample, letters, setup)
             shutil.rmtree(root / f"docx-{size}")
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 
 from lettergen.cli import cli
 from lettergen.writers.pdf import pdf_fonts, pdf_text
@@ -81,3 +82,72 @@ def test_same_inputs_give_the_same_pdf_bytes(campaign_dir, soffice):
         "59-nord-lefebvre.pdf",
         "manifest.csv",
     ]
+
+
+# A PDF engine gone wrong: writes the same bytes under <stem>.pdf for every DOCX it is given.
+FAKE_ENGINE = """#!/bin/sh
+out=.
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --outdir) out="$2"; shift;;
+    *.docx) printf '%s' "$GARBAGE" > "$out/$(basename "$1" .docx).pdf";;
+  esac
+  shift
+done
+"""
+GARBAGE = {
+    "texte": ("ceci n’est pas un PDF", "le fichier produit n’est pas un PDF complet (23 octets)"),
+    "faux PDF": (
+        "%PDF-1.6\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\n" + "x" * 80 + "\n%%EOF\n",
+        "PDF de LibreOffice illisible (pypdf ne peut pas le lire)",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(GARBAGE))
+def test_broken_pdf_engine_never_gives_a_letter(campaign_dir, monkeypatch, kind):
+    """An engine writing garbage as .pdf: one French line per letter, exit 1, no PDF, no traceback."""
+    garbage, reason = GARBAGE[kind]
+    engine = campaign_dir / "moteur"
+    engine.mkdir()
+    (engine / "soffice").write_text(FAKE_ENGINE)
+    (engine / "soffice").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{engine}:{os.environ['PATH']}")
+    monkeypatch.setenv("GARBAGE", garbage)
+    result = CliRunner().invoke(cli, ["generate", *DATE, "--format", "pdf", "--merge", "--only", "33,59"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = [line for line in result.stderr.splitlines() if "conversion en PDF" in line]
+    assert lines == [
+        f"{letter} : conversion en PDF impossible : LibreOffice n’a pas pu convertir cette lettre : {reason}"
+        for letter in ("33", "59")
+    ]
+    assert "Traceback" not in result.output
+    out = campaign_dir / "out"
+    letters = [p.name for p in out.glob("*.pdf") if p.name != "lettres-a-imprimer.pdf"]
+    assert letters == []
+    assert len(PdfReader(out / "lettres-a-imprimer.pdf").pages) == 0  # nothing to print, no garbage
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_merge_names_an_unreadable_letter(tmp_path):
+    """A letter PDF damaged on disk: --merge's assembly says which, in French, and writes nothing."""
+    from lettergen.errors import ConversionError
+    from lettergen.writers.pdf import merge_pdfs
+
+    good = tmp_path / "bonne.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    with open(good, "wb") as handle:
+        writer.write(handle)
+    damaged = tmp_path / "abimee.pdf"
+    damaged.write_bytes(good.read_bytes()[:200])
+    merged = tmp_path / "tout.pdf"
+    with pytest.raises(ConversionError) as caught:
+        merge_pdfs([good, damaged], merged)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{damaged}: ce n’est pas un PDF lisible : assemblage impossible"
+    ]
+    assert not merged.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["abimee.pdf", "bonne.pdf"]
+    assert merge_pdfs([good, good], merged) == 4  # one page each, a blank after each
+    assert len(PdfReader(merged).pages) == 4

@@ -43,6 +43,10 @@ DOCUMENT = "word/document.xml"
 RELS = "word/_rels/document.xml.rels"
 TYPES = "[Content_Types].xml"
 CORE = "docProps/core.xml"
+STYLES = "word/styles.xml"
+# The sender block (lettergen.writers.docx.STYLE_NAMES): its first line, the sending
+# organisation, is the PDF's author; the letterhead's dc:creator is whoever made the letterhead.
+SENDER_STYLE = "LG Expéditeur"
 _OWN_PARTS = (DOCUMENT, CORE, "docProps/app.xml")  # differ from letter to letter
 _PAGE_TOTAL = re.compile(rb"\b(?:NUMPAGES|SECTIONPAGES)\b")
 # Field instructions only: in a w:instr attribute or a w:instrText element, never running text.
@@ -70,7 +74,7 @@ class DocxMeta:
     """What a letter's PDF says about itself, read from the DOCX's core properties."""
 
     title: str = ""
-    author: str = ""
+    author: str = ""  # the sender block's first line; dc:creator in a DOCX without that style
     created: str = ""  # W3CDTF, as in the DOCX (``2021-07-01T00:00:00Z``)
 
 
@@ -100,6 +104,7 @@ def combine_letters(paths: Sequence[Path]) -> Combined:
     letters: list[_Letter] = []
     apart: list[Path] = []
     unreadable: list[Path] = []
+    sender_style: str | None = None
     for path in paths:
         try:
             members = _read_zip(path)
@@ -107,7 +112,9 @@ def combine_letters(paths: Sequence[Path]) -> Combined:
             if shell is not None and letter_key != key:
                 apart.append(path)
                 continue
-            letter = _parse_letter(path, members)
+            if shell is None:  # the same styles for the whole batch
+                sender_style = _style_id(members.get(STYLES), SENDER_STYLE)
+            letter = _parse_letter(path, members, sender_style)
         except (OSError, ValueError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
             unreadable.append(path)
             continue
@@ -124,7 +131,10 @@ def read_meta(path: Path) -> DocxMeta:
     """The core properties of one DOCX (empty when it has none or cannot be read)."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return _meta(archive.read(CORE))
+            names = set(archive.namelist())
+            style = _style_id(archive.read(STYLES) if STYLES in names else None, SENDER_STYLE)
+            body = etree.fromstring(archive.read(DOCUMENT), _PARSER).find(_W + "body")
+            return _meta(archive.read(CORE), _sender(list(body) if body is not None else [], style))
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, etree.XMLSyntaxError):
         return DocxMeta()
 
@@ -142,7 +152,7 @@ def _shared_key(members: dict[str, bytes]) -> bytes:
     return digest.digest()
 
 
-def _parse_letter(path: Path, members: dict[str, bytes]) -> _Letter:
+def _parse_letter(path: Path, members: dict[str, bytes], sender_style: str | None) -> _Letter:
     root = etree.fromstring(members[DOCUMENT], _PARSER)
     body = root.find(_W + "body")
     if body is None or len(body) == 0 or body[-1].tag != _W + "sectPr":
@@ -153,18 +163,51 @@ def _parse_letter(path: Path, members: dict[str, bytes]) -> _Letter:
         raise ValueError("la lettre ne commence pas par un paragraphe")
     if sum(1 for _ in body.iter(_W + "sectPr")) > 1:
         raise ValueError("lettre en plusieurs sections")
-    meta = _meta(members[CORE]) if CORE in members else DocxMeta()
+    sender = _sender(children, sender_style)
+    meta = _meta(members[CORE], sender) if CORE in members else DocxMeta(author=sender or "")
     return _Letter(path, children, sect, meta)
 
 
-def _meta(core: bytes) -> DocxMeta:
+def _meta(core: bytes, sender: str | None) -> DocxMeta:
+    """The core properties; ``sender`` (when not None) stands for the author."""
     root = etree.fromstring(core, _PARSER)
 
     def text(tag: str) -> str:
         found = root.find(tag, _CORE_NS)
         return (found.text or "").strip() if found is not None else ""
 
-    return DocxMeta(text("dc:title"), text("dc:creator"), text("dcterms:created"))
+    author = sender if sender is not None else text("dc:creator")
+    return DocxMeta(text("dc:title"), author, text("dcterms:created"))
+
+
+def _style_id(styles: bytes | None, name: str) -> str | None:
+    """The id of the paragraph style called ``name`` in ``styles.xml``, if there is one."""
+    if styles is None:
+        return None
+    for style in etree.fromstring(styles, _PARSER).iter(_W + "style"):
+        found = style.find(_W + "name")
+        if found is not None and found.get(_W + "val") == name:
+            return style.get(_W + "styleId")
+    return None
+
+
+def _sender(body: list[etree._Element], style: str | None) -> str | None:
+    """First line of the first paragraph in ``style`` ("" if none); None without that style."""
+    if style is None:
+        return None
+    for paragraph in body:
+        mark = paragraph.find(f"{_W}pPr/{_W}pStyle")
+        if paragraph.tag != _W + "p" or mark is None or mark.get(_W + "val") != style:
+            continue
+        line: list[str] = []
+        for node in paragraph.iter(_W + "t", _W + "br", _W + "tab", _W + "cr"):
+            if node.tag in (_W + "br", _W + "cr"):
+                if line:
+                    break
+            else:
+                line.append(node.text or "" if node.tag == _W + "t" else " ")
+        return " ".join("".join(line).split())
+    return ""
 
 
 # --------------------------------------------------------------------------- building

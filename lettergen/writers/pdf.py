@@ -17,8 +17,10 @@ Robustness:
   cost its neighbours and the message reported belongs to that letter alone;
 * a DOCX that cannot be combined (not a readable Word file, or built on other parts than its
   batch) is converted by LibreOffice as it is, so LibreOffice has its say about it;
-* every letter's PDF is parsed back (its page count) and written under a temporary name, then
-  renamed (``lettergen.files``): a PDF under its final name is always complete.
+* what LibreOffice wrote is checked (a PDF header and end), every letter's PDF is parsed back
+  by pypdf (at least one page, as many as cut) and written under a temporary name, then
+  renamed (``lettergen.files``): a PDF under its final name always opens, whatever the
+  engine wrote.
 
 Reproducibility: each letter's PDF carries its own title, author and creation date (from the
 DOCX's core properties; ``creation_date``, or ``SOURCE_DATE_EPOCH``, overrides the date) and no
@@ -27,6 +29,7 @@ clock-dependent byte: the same letters in the same batches give byte-identical P
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import shutil
@@ -36,12 +39,16 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lettergen.errors import ConversionError, OutputError
 from lettergen.files import atomic_writer, output_error, write_atomically
 from lettergen.writers.docx_combine import DocxMeta, combine_letters, read_meta
 from lettergen.writers.libreoffice import INSTALL_HINT, PDF_WITH_DESTINATIONS, Call, LibreOffice, find_soffice
 from lettergen.writers.pdf_split import PdfMeta, SplitError, split_batch, whole_letter
+
+if TYPE_CHECKING:
+    from pypdf import PdfWriter
 
 __all__ = [
     "INSTALL_HINT",
@@ -55,7 +62,7 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT = 5.0  # seconds per letter (normal: 0.02–0.4 s); a call gets timeout * (letters + 2)
-DEFAULT_BATCH_SIZE = 200  # letters per document: see benchmarks/bench_pdf.py --batch-sizes
+DEFAULT_BATCH_SIZE = 100  # letters per document: see benchmarks/bench_pdf.py --batch-sizes
 _STARTUP_LETTERS = 2  # start-up allowance, counted in letters' worth of timeout
 _FILES_PER_CALL = 200  # letters handed as files: the soffice wrapper drops those beyond ~244
 
@@ -150,8 +157,9 @@ def _run_combined(job: _Job, batch: _Batch, work: Path) -> _Outcome:
     deadline = job.deadline(len(combined.letters))
     call = job.libreoffice.convert([source], work, deadline, PDF_WITH_DESTINATIONS)
     produced = work / "lot.pdf"
-    results: Sequence[bytes | SplitError | None] = [None] * len(combined.letters)
-    if not call.timed_out and _complete_pdf(produced):
+    problem = None if call.timed_out else _pdf_problem(produced)
+    results: Sequence[bytes | SplitError | None] = [problem] * len(combined.letters)
+    if not call.timed_out and problem is None:
         results = split_batch(produced, [job.meta(m) for m in combined.meta])
     outcome = _deliver(job, batch, combined.letters, results, call)
     outcome.deferred = deferred
@@ -163,8 +171,9 @@ def _run_files(job: _Job, batch: _Batch, work: Path) -> _Outcome:
     results: list[bytes | SplitError | None] = []
     for docx in batch.paths:
         produced = work / (docx.stem + ".pdf")
-        complete = not call.timed_out and _complete_pdf(produced)
-        results.append(whole_letter(produced, job.meta(read_meta(docx))) if complete else None)
+        problem = None if call.timed_out else _pdf_problem(produced)
+        complete = not call.timed_out and problem is None
+        results.append(whole_letter(produced, job.meta(read_meta(docx))) if complete else problem)
     return _deliver(job, batch, batch.paths, results, call)
 
 
@@ -191,18 +200,25 @@ def _deliver(
     return outcome
 
 
-def _complete_pdf(path: Path) -> bool:
+def _pdf_problem(path: Path) -> SplitError | None:
+    """Why LibreOffice's output at ``path`` is not a whole PDF (None: it looks like one).
+
+    A quick look only (header, end marker): the letters cut from it are parsed back whole.
+    """
     try:
         size = path.stat().st_size
-        if size < 64:
-            return False
+    except OSError:
+        return SplitError("aucun PDF produit")
+    try:
         with open(path, "rb") as f:
             head = f.read(5)
             f.seek(max(0, size - 1024))
             tail = f.read()
     except OSError:
-        return False
-    return head == b"%PDF-" and b"%%EOF" in tail
+        return SplitError("PDF produit illisible")
+    if size < 64 or head != b"%PDF-" or b"%%EOF" not in tail:
+        return SplitError(f"le fichier produit n’est pas un PDF complet ({size} octets)")
+    return None
 
 
 def _w3c_date(text: str) -> datetime | None:
@@ -302,15 +318,25 @@ def _prepare(out_dir: Path) -> None:
 
 
 def plan_batches(count: int, jobs: int, batch_size: int) -> list[range]:
-    """Cut ``count`` letters into batches of at most ``batch_size``, a multiple of ``jobs`` of them.
+    """Cut ``count`` letters into batches of at most ``batch_size``, the last ones half as big.
 
-    Equal batches keep every worker busy to the end: 1,000 letters on 2 workers with at most
-    200 a batch make 6 batches of 167, not 5 of 200 with one worker idle for the last.
+    A multiple of ``jobs`` batches keeps every worker busy to the end, and a last round of
+    ``2 * jobs`` half batches shortens the tail, when only the last cuts are left to do while
+    LibreOffice idles: 1,000 letters on 2 workers at most 100 a batch make 8 batches of 100
+    then 4 of 50; 500 make 4 of 83 then 4 of 42, not 5 of 100 with one worker idle for the
+    last.
     """
-    batches = math.ceil(count / batch_size)
-    batches = min(count, jobs * math.ceil(batches / jobs))
-    size = math.ceil(count / batches) if batches else 0
-    return [range(i, min(i + size, count)) for i in range(0, count, size)] if size else []
+    if count == 0:
+        return []
+    rounds = math.ceil(count / (jobs * batch_size))
+    weights = [2] * (jobs * (rounds - 1)) + [1] * (2 * jobs) if rounds > 1 else [1] * jobs
+    weights = weights[: min(count, len(weights))]
+    total = sum(weights)
+    bounds = [0]
+    for weight in weights:
+        bounds.append(bounds[-1] + weight)
+    edges = [round(count * b / total) for b in bounds]
+    return [range(a, b) for a, b in itertools.pairwise(edges) if b > a]
 
 
 Finish = Callable[[Path, "Path | ConversionFailure"], None]
@@ -378,19 +404,19 @@ def merge_pdfs(pdf_paths: Iterable[Path], out_path: Path) -> int:
 
     After a letter with an odd number of pages a blank page the size of its last page
     is added, so that printed recto-verso every letter starts on a new sheet.
+
+    The letters of one batch carry the same fonts (LibreOffice's subsets for the batch): the
+    identical objects are written once, so 1,000 letters make a 4 MB file, not 40 MB; reading
+    each letter back costs ~3 ms (``benchmarks/bench_pdf.py``). A letter pypdf cannot read
+    raises ConversionError naming it, and nothing is written.
     """
-    from pypdf import PdfReader, PdfWriter
+    from pypdf import PdfWriter
 
     out_path = Path(out_path)
     writer = PdfWriter()
     for pdf in pdf_paths:
-        reader = PdfReader(pdf)
-        for page in reader.pages:
-            writer.add_page(page)
-        count = len(reader.pages)
-        if count % 2 == 1:
-            box = reader.pages[-1].mediabox
-            writer.add_blank_page(width=box.width, height=box.height)
+        _append_letter(writer, Path(pdf))
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     total = len(writer.pages)
     try:
         out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -399,6 +425,26 @@ def merge_pdfs(pdf_paths: Iterable[Path], out_path: Path) -> int:
     with atomic_writer(out_path) as handle:
         writer.write(handle)
     return total
+
+
+def _append_letter(writer: PdfWriter, pdf: Path) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(pdf)
+        pages = list(reader.pages)
+        if not pages:
+            raise ValueError("no page")
+        for page in pages:
+            writer.add_page(page)
+        box = pages[-1].mediabox
+    except OSError as error:
+        raise ConversionError(f"PDF illisible ({error.strerror}) : assemblage impossible", str(pdf)) from None
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        raise ConversionError("ce n’est pas un PDF lisible : assemblage impossible", str(pdf)) from None
+    if len(pages) % 2 == 1:
+        writer.add_blank_page(width=box.width, height=box.height)
 
 
 def pdf_text(path: Path) -> str:

@@ -59,8 +59,8 @@ def split_batch(batch_pdf: Path, metas: Sequence[PdfMeta]) -> list[bytes | Split
             for name, dest in reader.named_destinations.items()
         }
         total = len(reader.pages)
-    except (OSError, PyPdfError, ValueError, KeyError) as error:
-        return [SplitError(f"PDF de LibreOffice illisible : {error}") for _ in metas]
+    except (OSError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return [SplitError("PDF de LibreOffice illisible (pypdf ne peut pas le lire)") for _ in metas]
     starts = [pages.get(start_name(k)) for k in range(len(metas))]
     results: list[bytes | SplitError] = []
     for k, meta in enumerate(metas):
@@ -78,12 +78,28 @@ def whole_letter(pdf: Path, meta: PdfMeta) -> bytes | SplitError:
     try:
         reader = PdfReader(pdf)
         count = len(reader.pages)
-    except (OSError, PyPdfError, ValueError, KeyError) as error:
-        return SplitError(f"PDF de LibreOffice illisible : {error}")
+    except (OSError, PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return SplitError("PDF de LibreOffice illisible (pypdf ne peut pas le lire)")
+    if count == 0:
+        return SplitError("PDF de LibreOffice sans aucune page")
     return _letter(reader, range(count), meta)
 
 
 def _letter(reader: PdfReader, pages: range, meta: PdfMeta) -> bytes | SplitError:
+    try:
+        data = _write_letter(reader, pages, meta)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return SplitError("PDF de LibreOffice illisible (pypdf ne peut pas en extraire la lettre)")
+    try:  # parsed back before it takes its name: a PDF under its final name always opens
+        count = len(PdfReader(io.BytesIO(data)).pages)
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return SplitError("PDF de la lettre illisible une fois découpé")
+    if count < 1 or count != len(pages):
+        return SplitError(f"PDF de la lettre incomplet ({count} pages au lieu de {len(pages)})")
+    return data
+
+
+def _write_letter(reader: PdfReader, pages: range, meta: PdfMeta) -> bytes:
     writer = PdfWriter()
     writer.pdf_header = _HEADER
     for number in pages:
@@ -94,14 +110,7 @@ def _letter(reader: PdfReader, pages: range, meta: PdfMeta) -> bytes | SplitErro
     writer._ID = ArrayObject([_PLACEHOLDER, _PLACEHOLDER])
     buffer = io.BytesIO()
     writer.write(buffer)
-    data = _stamp_id(buffer.getvalue())
-    try:
-        count = len(PdfReader(io.BytesIO(data)).pages)
-    except (PyPdfError, ValueError, KeyError) as error:
-        return SplitError(f"PDF de la lettre illisible une fois découpé : {error}")
-    if count != len(pages):
-        return SplitError(f"PDF de la lettre incomplet ({count} pages au lieu de {len(pages)})")
-    return data
+    return _stamp_id(buffer.getvalue())
 
 
 def _information(reader: PdfReader, meta: PdfMeta) -> dict[str, str]:

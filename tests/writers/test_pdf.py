@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import sys
 import time
@@ -192,7 +193,8 @@ def test_hanging_soffice_killed_retried_then_reported(tmp_path):
     assert report.retried == 3 and report.killed == 5
     assert elapsed < 10
     recorded = [int(x) for x in pids.read_text().split()]
-    assert len(recorded) == 10
+    # 2 pids a call, and 2 for each of the 2 resident instances that never got ready
+    assert len(recorded) == 14
     time.sleep(0.1)
     assert not any(alive(pid) for pid in recorded)
     assert list((tmp_path / "pdf").iterdir()) == []
@@ -287,3 +289,46 @@ def test_unwritable_output_folder_is_an_output_error(tmp_path):
     with pytest.raises(OutputError) as caught:
         convert_to_pdf([letter], blocker / "pdf", soffice="/bin/false")
     assert caught.value.file == str(blocker / "pdf")
+
+
+@pytest.mark.libreoffice
+def test_resident_libreoffice_dies_with_lettergen(soffice, tmp_path):
+    """lettergen killed with SIGKILL leaves no resident LibreOffice running on its profile."""
+    import signal
+    import subprocess
+
+    script = (
+        "import time\n"
+        "from lettergen.writers.libreoffice import LibreOffice\n"
+        f"office = LibreOffice({soffice!r}, 1)\n"
+        "profile = office._free.get()\n"
+        "print(profile.dir, profile.resident.wait_ready(60), flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        folder, ready = process.stdout.readline().split()
+        assert ready == "True"
+        assert on_profile(folder), "the resident instance should run until lettergen ends"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        process.stdout.close()
+    deadline = time.monotonic() + 10
+    while on_profile(folder) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not on_profile(folder)
+    shutil.rmtree(folder)  # what a killed run leaves in /tmp
+
+
+def on_profile(folder: str) -> list[int]:
+    """Processes whose command line names ``folder`` (LibreOffice on that profile)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if entry.name.isdigit() and folder.encode() in command and alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found

@@ -205,13 +205,19 @@ def test_pdf_missing_from_a_call_is_retried_then_reported(soffice, tmp_path):
 
 
 def test_plan_batches_keeps_workers_busy():
-    """Batches of at most ``batch_size``, a multiple of ``jobs`` of them, sizes within one."""
-    assert [len(r) for r in plan_batches(1000, 2, 200)] == [167] * 5 + [165]
+    """Batches of at most ``batch_size``, a multiple of ``jobs`` of them, the last round halved."""
+    assert [len(r) for r in plan_batches(1000, 2, 100)] == [100] * 8 + [50] * 4
+    assert [len(r) for r in plan_batches(500, 2, 100)] == [83, 84, 83, 83, 42, 42, 41, 42]
+    assert [len(r) for r in plan_batches(200, 2, 100)] == [100, 100]
     assert [len(r) for r in plan_batches(3, 2, 3)] == [2, 1]
-    assert [len(r) for r in plan_batches(12, 2, 3)] == [3] * 4
+    assert [len(r) for r in plan_batches(12, 2, 3)] == [3, 3, 2, 1, 1, 2]
     assert [len(r) for r in plan_batches(1, 4, 200)] == [1]
     assert plan_batches(0, 2, 200) == []
-    assert [r.start for r in plan_batches(10, 1, 4)] == [0, 4, 8]
+    assert [r.start for r in plan_batches(10, 1, 4)] == [0, 3, 7, 8]
+    for count in range(0, 400, 7):  # every letter once, in order, no batch too big
+        batches = plan_batches(count, 2, 50)
+        assert [i for r in batches for i in r] == list(range(count))
+        assert all(1 <= len(r) <= 50 for r in batches)
 
 
 def test_combined_document_has_one_section_per_letter(docx_writer, tmp_path):
@@ -247,3 +253,58 @@ def test_split_without_destinations_reports_each_letter(tmp_path):
         "découpage du PDF incohérent (lettre 1 du lot)",
         "découpage du PDF incohérent (lettre 2 du lot)",
     ]
+
+
+@pytest.mark.libreoffice
+def test_author_is_the_sender_not_the_letterhead(docx_writer, tmp_path):
+    """The PDF's author is the sender block's first line (the letterhead's creator is someone else)."""
+    sender = ("Association Les Tilleuls", "3 place du Marché", "33000 BORDEAUX")
+    letters = []
+    for k in range(3):
+        letter = make_letter(recipient_id=str(k), sender=sender, objet=f"Objet numéro {k}")
+        letters.append(tmp_path / f"lettre-{k}.docx")
+        letters[-1].write_bytes(docx_writer.render(letter, datetime(2024, 5, 6).date()))
+    plain = tmp_path / "autre.docx"  # not a lettergen letter: its own dc:creator stands
+    document = docx.Document()
+    document.core_properties.author = "Camille Autre"
+    document.add_paragraph("Sans papier à en-tête")
+    document.save(plain)
+    report = convert_to_pdf([*letters, plain], tmp_path / "pdf", jobs=1)
+    assert report.ok, report.failures
+    for k, letter in enumerate(letters):
+        reader = PdfReader(report.converted[letter])
+        assert reader.metadata.author == "Association Les Tilleuls"
+        assert reader.metadata.title == f"Objet numéro {k}"
+        assert reader.metadata.creation_date == datetime(2024, 5, 6, tzinfo=UTC)
+        assert reader.trailer["/Root"]["/Lang"] == "fr-FR"
+    assert read_meta(letters[0]).author == "Association Les Tilleuls"
+    assert PdfReader(report.converted[plain]).metadata.author == "Camille Autre"
+
+
+@pytest.mark.libreoffice
+def test_resident_libreoffice_gives_the_same_bytes(variant_letters, tmp_path, monkeypatch):
+    """Batches converted one after another by a resident LibreOffice, or each by its own start,
+    give byte-identical letters: the resident instance carries nothing from one batch to the next."""
+    import functools
+
+    from lettergen.writers import pdf as pdf_module
+
+    letters = variant_letters[:6]
+    offices = []
+    original = pdf_module.LibreOffice
+
+    def recording(*args, **options):
+        offices.append(original(*args, **options))
+        return offices[-1]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pdf_module, "LibreOffice", recording)
+        resident = convert_to_pdf(letters, tmp_path / "resident", jobs=1, batch_size=2)
+    assert resident.ok and resident.batches == 4  # 2, 2, 1, 1 letters: one resident instance
+    assert offices[0].resident  # it started and served every call (no fallback)
+    plain = functools.partial(original, resident=False)
+    monkeypatch.setattr(pdf_module, "LibreOffice", plain)
+    started = convert_to_pdf(letters, tmp_path / "seul", jobs=1, batch_size=2)
+    assert started.ok
+    for letter in letters:
+        assert resident.converted[letter].read_bytes() == started.converted[letter].read_bytes()
