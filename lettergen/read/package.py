@@ -47,12 +47,21 @@ LIMITS = ZipLimits()
 
 
 class PackageError(Exception):
-    """A package refused: ``reason`` in French, ``part`` the member concerned (None: the archive)."""
+    """A package refused: ``reason`` in French, ``part`` the member concerned (None: the archive).
 
-    def __init__(self, reason: str, part: str | None = None):
+    ``damaged``: the package is broken (bad deflate data, XML that does not parse) rather than
+    over a limit or forbidden; callers say « illisible » instead of « refusé ».
+    """
+
+    def __init__(self, reason: str, part: str | None = None, damaged: bool = False):
         super().__init__(reason)
         self.reason = reason
         self.part = part
+        self.damaged = damaged
+
+    @property
+    def verdict(self) -> str:
+        return "illisible" if self.damaged else "refusé"
 
     def __str__(self) -> str:
         return f"{self.reason} (partie « {self.part} »)" if self.part else self.reason
@@ -127,7 +136,7 @@ class BoundedZip(zipfile.ZipFile):
         try:
             inner = super().open(info, "r", pwd)
         except RuntimeError:  # an encrypted member: zipfile wants a password
-            raise PackageError("partie chiffrée par un mot de passe", info.filename) from None
+            raise PackageError("partie chiffrée par un mot de passe", info.filename, True) from None
         return BoundedMember(inner, info.filename, min(info.file_size, self.limits.member_bytes))
 
 
@@ -162,9 +171,9 @@ class BoundedMember:
         try:
             chunk = self._inner.read(size)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as error:
-            raise PackageError(f"archive endommagée ({type(error).__name__})", self.name) from None
+            raise PackageError(f"archive endommagée ({type(error).__name__})", self.name, True) from None
         except Exception as error:  # zlib.error and friends
-            raise PackageError(f"archive endommagée ({type(error).__name__})", self.name) from None
+            raise PackageError(f"archive endommagée ({type(error).__name__})", self.name, True) from None
         self._count += len(chunk)
         if self._count > self._limit:
             raise PackageError("la partie se décompresse au-delà de la taille annoncée", self.name)
@@ -192,9 +201,11 @@ class BoundedMember:
             except _Doctype:
                 raise PackageError("déclaration de type de document (DTD) interdite", self.name) from None
             except pyexpat.ExpatError as error:
-                raise PackageError(f"XML illisible ({pyexpat.ErrorString(error.code)})", self.name) from None
+                raise PackageError(
+                    f"XML illisible ({pyexpat.ErrorString(error.code)})", self.name, True
+                ) from None
             if not chunk or total > _PROLOG_LIMIT:
-                raise PackageError("XML illisible (pas d'élément racine au début)", self.name)
+                raise PackageError("XML illisible (pas d'élément racine au début)", self.name, True)
             chunk = self._chunk(_CHUNK)
             seen.append(chunk)
             total += len(chunk)

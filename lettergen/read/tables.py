@@ -345,7 +345,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> Table:
     except NotRegular as error:
         raise TableError(error.reason, name) from None
     except PackageError as error:
-        raise TableError(f"classeur XLSX refusé : {error}", name) from None
+        raise TableError(f"classeur XLSX {error.verdict} : {error}", name) from None
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
     try:
@@ -356,7 +356,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> Table:
         raise
     except PackageError as error:
         archive.close()
-        raise TableError(f"classeur XLSX refusé : {error}", name) from None
+        raise TableError(f"classeur XLSX {error.verdict} : {error}", name) from None
     except Exception as error:  # openpyxl raises many kinds of errors on a damaged file
         archive.close()
         raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
@@ -367,7 +367,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None) -> Table:
         raise
     except PackageError as error:
         workbook.close()
-        raise TableError(f"classeur XLSX refusé : {error}", name) from None
+        raise TableError(f"classeur XLSX {error.verdict} : {error}", name) from None
     except Exception as error:
         workbook.close()
         raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
@@ -478,7 +478,7 @@ def _xlsx_rows(rows: Iterator[XlsxRow], width: int, table: Table, workbook) -> I
     except TableError as error:
         table.problems.append(error.problem)
     except PackageError as error:
-        table.problems.append(Problem(table.file, None, f"classeur XLSX refusé : {error}"))
+        table.problems.append(Problem(table.file, None, f"classeur XLSX {error.verdict} : {error}"))
     except Exception as error:  # a damaged sheet part found while streaming
         table.problems.append(Problem(table.file, None, f"classeur XLSX illisible ({type(error).__name__})"))
     finally:
