@@ -169,7 +169,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
 def _nul_problem(data: bytes, name: str) -> TableError:
     """A text with a NUL byte: the line of the first one; a file full of them is binary."""
     sample = data[:4096]
-    if sample.count(b"\x00") + sum(1 for b in sample if b < 32 and b not in b"\t\r\n") > len(sample) // 20:
+    if sum(1 for b in sample if b < 32 and b not in b"\t\r\n") > max(2, len(sample) // 20):
         return TableError("ce fichier n'est pas un tableau CSV ou XLSX (contenu binaire)", name)
     offset = data.index(b"\x00")
     line = data.count(b"\n", 0, offset) + 1

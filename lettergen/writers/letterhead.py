@@ -214,6 +214,7 @@ def read_letterhead(path: str | os.PathLike[str]) -> Letterhead:
     name = str(path)
     try:
         with BoundedZip.from_path(path) as archive:
+            _refuse_active_parts(archive.namelist(), name)  # by name first: never parse them
             members = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
     except NotRegular as error:
         if error.reason == "fichier introuvable":
@@ -236,13 +237,17 @@ def read_letterhead(path: str | os.PathLike[str]) -> Letterhead:
     return Letterhead(parts, tuple(removed))
 
 
-def _refuse_active_content(members: Mapping[str, bytes], name: str) -> None:
-    """Macros, embedded objects, ActiveX: refused by part name or by content type."""
-    for part in members:
+def _refuse_active_parts(parts: list[str], name: str) -> None:
+    """Macros, embedded objects, ActiveX: refused by part name."""
+    for part in parts:
         lowered = "/" + part.lower()
         for what, marks in _REFUSED_PARTS:
             if any(mark in lowered for mark in marks):
                 raise LetterheadError(_refusal(what, part), file=name)
+
+
+def _refuse_active_content(members: Mapping[str, bytes], name: str) -> None:
+    """Macros, embedded objects, ActiveX: refused by content type (a part may be named anything)."""
     types = members.get("[Content_Types].xml", b"")
     for element in etree.fromstring(types, _SAFE_XML).iter() if types else ():
         content_type = (element.get("ContentType") or "").lower()

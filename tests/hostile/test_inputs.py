@@ -133,7 +133,8 @@ def test_a_four_hundred_character_name_is_refused_with_the_limit(hostile_dir: Pa
     assert_refused(
         outcome,
         hostile_dir,
-        f"long.csv:4: colonne « nom » : {len(name)} caractères (« {name[:40]}… »), au-delà de la limite de 100",
+        f"long.csv:4: colonne « nom » : {len(name)} caractères (« {name[:40]}… »), "
+        "au-delà de la limite de 100",
     )
 
 
@@ -248,7 +249,8 @@ def test_an_xlsx_row_count_bomb_is_refused_with_the_limit(hostile_dir: Path) -> 
     outcome = generate(hostile_dir, "-r", "d.xlsx")
     assert outcome.returncode == 1
     assert outcome.errors[-1] == (
-        f"d.xlsx:200001: plus de 200{NNBSP}000 lignes, au-delà de la limite : découpez le fichier en plusieurs campagnes"
+        f"d.xlsx:200001: plus de 200{NNBSP}000 lignes, au-delà de la limite : "
+        "découpez le fichier en plusieurs campagnes"
     )
     assert not (hostile_dir / "out").exists() and outcome.peak_bytes < PEAK_LIMIT
 
@@ -357,7 +359,8 @@ def test_an_external_entity_in_the_sheet_is_refused(hostile_dir: Path) -> None:
     assert_refused(
         outcome,
         hostile_dir,
-        f"d.xlsx: classeur XLSX refusé : déclaration de type de document (DTD) interdite (partie « {b.SHEET} »)",
+        "d.xlsx: classeur XLSX refusé : déclaration de type de document (DTD) interdite "
+        f"(partie « {b.SHEET} »)",
     )
 
 

@@ -99,7 +99,8 @@ def test_a_macro_project_is_refused(hostile_dir: Path) -> None:
     assert_refused(
         generate(hostile_dir),
         hostile_dir,
-        f"papier.docx: papier à en-tête refusé : il contient des macros (partie « word/vbaProject.bin ») ; {RESAVE}",
+        "papier.docx: papier à en-tête refusé : il contient des macros "
+        f"(partie « word/vbaProject.bin ») ; {RESAVE}",
     )
 
 
@@ -117,7 +118,8 @@ def test_a_macro_enabled_document_type_is_refused(hostile_dir: Path) -> None:
     assert_refused(
         generate(hostile_dir, "papier.docm"),
         hostile_dir,
-        f"papier.docm: papier à en-tête refusé : il contient des macros (partie « word/document.xml ») ; {RESAVE}",
+        "papier.docm: papier à en-tête refusé : il contient des macros "
+        f"(partie « word/document.xml ») ; {RESAVE}",
     )
 
 
@@ -145,7 +147,8 @@ def test_an_activex_control_is_refused(hostile_dir: Path) -> None:
     assert_refused(
         generate(hostile_dir),
         hostile_dir,
-        f"papier.docx: papier à en-tête refusé : il contient un contrôle ActiveX (partie « word/activeX/activeX1.xml ») ; {RESAVE}",
+        "papier.docx: papier à en-tête refusé : il contient un contrôle ActiveX "
+        f"(partie « word/activeX/activeX1.xml ») ; {RESAVE}",
     )
 
 
@@ -237,7 +240,8 @@ def test_a_part_that_lies_about_its_size_stops_while_inflating(hostile_dir: Path
     assert_refused(
         generate(hostile_dir),
         hostile_dir,
-        "papier.docx: papier à en-tête illisible : archive endommagée (BadZipFile) (partie « word/header1.xml »)",
+        "papier.docx: papier à en-tête illisible : archive endommagée (BadZipFile) "
+        "(partie « word/header1.xml »)",
     )
 
 
@@ -330,7 +334,8 @@ def test_a_remote_attached_template_is_dropped_with_a_warning(hostile_dir: Path)
     outcome = generate(hostile_dir)
     assert outcome.returncode == 0, outcome.stderr
     assert outcome.errors == [
-        "papier.docx: attention : papier à en-tête : modèle attaché retiré (« https://modeles.example/lettre.dotm »)"
+        "papier.docx: attention : papier à en-tête : modèle attaché retiré "
+        "(« https://modeles.example/lettre.dotm »)"
     ]
     assert_clean_letters(hostile_dir, 2)
 
