@@ -262,7 +262,7 @@ def generate(
     try:
         campaign = load_campaign(sources, render_check=False)
         _warn(campaign.warnings)
-        if not campaign.problems:
+        if skip_invalid or not campaign.problems:  # else the run stops on the data's problems
             _warn(_letterhead_warnings(sources.letterhead))
         stages = 2 if "pdf" in options.formats or options.merge else 1  # DOCX, then PDF
         with _progress(len(campaign.recipients) * stages) as advance:
