@@ -202,6 +202,8 @@ _HTML = re.compile(r"\A\s*(<!doctype\s+html|<html|<\?xml|<head|<body|<table)", r
 
 def _open_csv(data: bytes, name: str, skip_title_line: str | None) -> Table:
     text, encoding = decode(data, name)
+    if text.count("\n") + (not text.endswith("\n")) > limits.ROWS:  # before any row is read
+        raise TableError(_too_many_rows(name, 0).message, name, limits.ROWS + 1)
     if not text.strip(_STRIP):
         raise TableError("fichier vide", name)
     if _HTML.match(text):
@@ -562,6 +564,7 @@ def _fill_merges(values: list[str], number: int, active: dict[Merge, str]) -> No
             values[column - 1] = anchor
 
 
+_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
 _MERGE_AREA = re.compile(rb"([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})")
 
 
@@ -570,17 +573,23 @@ def _merged_ranges(workbook, worksheet, name: str) -> list[Merge]:
 
     Refused when there are more than :data:`limits.MERGES` or they cover more than
     :data:`limits.MERGED_CELLS` cells together: a merge over the whole sheet is 17 billion cells.
+    The same scan counts the rows: a sheet of more than :data:`limits.ROWS` is refused before
+    any row is read (a row-count bomb would otherwise cost every row up to the limit).
     """
     part = getattr(worksheet, "_worksheet_path", None)
     if not part:
         return []
     refs: dict[bytes, None] = {}
+    rows = 0
     with workbook._archive.open(part.lstrip("/")) as source:
         tail = b""
         while True:  # a byte scan: much faster than parsing the sheet's XML twice
             chunk = source.read(1 << 20)
             if not chunk:
                 break
+            rows += len(_ROW_TAG.findall(chunk))  # a tag cut between two chunks is missed: harmless
+            if rows > limits.ROWS:
+                raise TableError(_too_many_rows(name, 0).message, name)
             data = tail + chunk
             if b"mergeCell" in data:
                 refs.update(dict.fromkeys(_MERGE_REF.findall(data)))
