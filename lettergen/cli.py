@@ -22,7 +22,7 @@ from click.core import ParameterSource
 from lettergen import __version__
 from lettergen.cli_campaign import CliKit, install
 from lettergen.cli_french import install_french_click
-from lettergen.errors import InvalidInput, LettergenError, Problem
+from lettergen.errors import InvalidInput, LettergenError, Problem, shown_safely
 
 if TYPE_CHECKING:  # imported by the commands that need them: the others start faster without
     from lettergen.batch import GenerateOptions, GenerateReport, Sources
@@ -57,7 +57,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            f"« {value} » n'est pas une date AAAA-MM-JJ (exemple : 2021-07-01)"
+            f"« {shown_safely(value)} » n'est pas une date AAAA-MM-JJ (exemple : 2021-07-01)"
         ) from None
 
 
@@ -385,7 +385,10 @@ def departements(code: str | None) -> None:
         try:
             territory(normalized)
         except KeyError:
-            click.echo(f"département « {code} » inconnu (voir « lettergen departements »)", err=True)
+            click.echo(
+                str(Problem(None, None, f"département « {code} » inconnu (voir « lettergen departements »)")),
+                err=True,
+            )
             sys.exit(1)
         codes = [normalized]
     click.echo(format_territories_table(codes))

@@ -376,3 +376,22 @@ def test_a_five_thousand_digit_number_cell_is_refused(hostile_dir: Path) -> None
         f"d.xlsx:2: colonne « salaries » : valeur de 5{NNBSP}000 caractères (« {'7' * 40}… »), "
         f"au-delà de la limite de 1{NNBSP}000",
     )
+
+
+def test_a_command_argument_with_escapes_is_echoed_escaped(hostile_dir: Path) -> None:
+    outcome = run_bounded(["departements", "9\x1b]2;pirate\x07"], hostile_dir)
+    assert outcome.returncode == 1
+    assert outcome.errors == [
+        "département « 9\\x1b]2;pirate\\x07 » inconnu (voir « lettergen departements »)"
+    ]
+    assert outcome.peak_bytes < PEAK_LIMIT
+
+
+def test_a_bad_date_with_escapes_is_echoed_escaped(hostile_dir: Path) -> None:
+    outcome = generate(hostile_dir, "--date", "2026\x1b[2J")
+    assert outcome.returncode == 2
+    assert outcome.errors[-1] == (
+        "Erreur : valeur invalide pour « --date » : « 2026\\x1b[2J » n'est pas une date AAAA-MM-JJ "
+        "(exemple : 2021-07-01)"
+    )
+    assert "\x1b" not in outcome.stderr and not (hostile_dir / "out").exists()
