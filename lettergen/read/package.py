@@ -27,9 +27,21 @@ from lettergen.read.regular import megabytes, open_regular
 _CHUNK = 1 << 16
 _PROLOG_LIMIT = 1 << 16  # bytes before the root element: an XML declaration and a comment or two
 _XML_NAMES = (".xml", ".rels", ".vml", ".xsd", ".xsl")
-# First bytes of an XML member in the encodings parsers detect (UTF-8 with or without BOM,
-# UTF-16 either way, UTF-32, EBCDIC « <?xm »): such a member is checked whatever its name.
-_XML_STARTS = (b"<", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff", b"\x00<", b"\x00\x00", b"\x4c\x6f\xa7\x94")
+# First bytes of an XML document that may have a DTD, in the encodings parsers detect: a
+# declaration, processing instruction or comment (« <? », « <! »), a UTF-8 or UTF-16 BOM, UTF-16
+# or UTF-32 without BOM, EBCDIC « <?xm ». A member not named like XML is checked when it starts
+# so; one that starts with its root element (« <w:hdr ») cannot have a DTD.
+_XML_STARTS = (
+    b"<?",
+    b"<!",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\xfe\xff",
+    b"\x00<",
+    b"<\x00",
+    b"\x00\x00",
+    b"\x4c\x6f\xa7\x94",
+)
 
 
 @dataclass(frozen=True)
@@ -181,12 +193,21 @@ class BoundedMember:
 
     def _first_bytes(self) -> bytes:
         first = self._chunk(_CHUNK)
-        if self.name.lower().endswith(_XML_NAMES) or first.lstrip(b" \t\r\n").startswith(_XML_STARTS):
-            return self._checked_prolog(first)
+        if not first:
+            return first
+        if self.name.lower().endswith(_XML_NAMES):
+            return self._checked_prolog(first, strict=True)
+        if first.lstrip(b" \t\r\n").startswith(_XML_STARTS):
+            return self._checked_prolog(first, strict=False)
         return first
 
-    def _checked_prolog(self, first: bytes) -> bytes:
-        """``first`` and what follows up to the root element, refused if it holds a DTD."""
+    def _checked_prolog(self, first: bytes, strict: bool) -> bytes:
+        """``first`` and what follows up to the root element, refused if it holds a DTD.
+
+        ``strict`` (a member named like XML): XML expat cannot read is refused too, so that no
+        encoding expat does not know (UTF-7…) can hide a DTD from this check but not from
+        libxml2. Otherwise (a font, an image that happens to start like XML) only a DTD is.
+        """
         parser = pyexpat.ParserCreate()
         parser.StartDoctypeDeclHandler = _refuse_doctype
         parser.EntityDeclHandler = _refuse_doctype
@@ -200,11 +221,13 @@ class BoundedMember:
                 return b"".join(seen)
             except _Doctype:
                 raise PackageError("déclaration de type de document (DTD) interdite", self.name) from None
-            except pyexpat.ExpatError as error:
-                raise PackageError(
-                    f"XML illisible ({pyexpat.ErrorString(error.code)})", self.name, True
-                ) from None
+            except (pyexpat.ExpatError, ValueError, LookupError) as error:  # ValueError: an encoding
+                if not strict:
+                    return b"".join(seen)
+                raise PackageError(f"XML illisible ({_expat_reason(error)})", self.name, True) from None
             if not chunk or total > _PROLOG_LIMIT:
+                if not strict:
+                    return b"".join(seen)
                 raise PackageError("XML illisible (pas d'élément racine au début)", self.name, True)
             chunk = self._chunk(_CHUNK)
             seen.append(chunk)
@@ -221,6 +244,12 @@ class BoundedMember:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _expat_reason(error: Exception) -> str:
+    if isinstance(error, pyexpat.ExpatError):
+        return pyexpat.ErrorString(error.code) or "erreur de syntaxe"
+    return "encodage non pris en charge"
 
 
 class _RootReached(Exception):

@@ -101,3 +101,15 @@ def test_from_path_refuses_a_fifo(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "f.xlsx")
     with pytest.raises(NotRegular):
         BoundedZip.from_path(tmp_path / "f.xlsx")
+
+
+@pytest.mark.parametrize("data", [b"<\x00\x01binary", b"\x00\x00\x01\x00font", b"<?not xml at all", b""])
+def test_binary_members_that_start_like_xml_are_read_as_they_are(data: bytes) -> None:
+    with BoundedZip(package({"word/fonts/font1.odttf": data}), SMALL) as archive:
+        assert archive.read("word/fonts/font1.odttf") == data
+
+
+def test_an_xml_member_in_an_encoding_expat_does_not_know_is_refused() -> None:
+    xml = b'<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE a+AD4-<a/>'
+    error = refusal({"word/header1.xml": xml})
+    assert error.damaged and error.part == "word/header1.xml"
