@@ -22,6 +22,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import IO, Any
 
+from lxml import etree
+
 from lettergen.read.regular import megabytes, open_regular
 
 _CHUNK = 1 << 16
@@ -56,6 +58,15 @@ class ZipLimits:
 
 
 LIMITS = ZipLimits()
+
+
+def safe_xml_parser() -> etree.XMLParser:
+    """An lxml parser for a user's XML: no entity resolved, no DTD loaded, nothing fetched.
+
+    The second lock behind :class:`BoundedZip`'s DTD check. A new one per use: an lxml parser
+    must not parse in two threads at once (the atelier serves requests from a thread pool).
+    """
+    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
 
 
 class PackageError(Exception):

@@ -40,7 +40,7 @@ from lxml import etree
 
 from lettergen.errors import LetterheadError, Problem
 from lettergen.read.limits import shown
-from lettergen.read.package import BoundedZip, PackageError
+from lettergen.read.package import BoundedZip, PackageError, safe_xml_parser
 from lettergen.read.regular import NotRegular
 
 SETTINGS_PART = "word/settings.xml"
@@ -174,7 +174,6 @@ _SETTINGS_ORDER = {
 
 
 _R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_SAFE_XML = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
 # (what the part is, in French, and how to find it): a letterhead holding one is refused.
 _REFUSED_PARTS = (
     ("des macros", ("vbaproject.bin", "vbadata.xml", "vbaprojectsignature")),
@@ -249,7 +248,7 @@ def _refuse_active_parts(parts: list[str], name: str) -> None:
 def _refuse_active_content(members: Mapping[str, bytes], name: str) -> None:
     """Macros, embedded objects, ActiveX: refused by content type (a part may be named anything)."""
     types = members.get("[Content_Types].xml", b"")
-    for element in etree.fromstring(types, _SAFE_XML).iter() if types else ():
+    for element in etree.fromstring(types, safe_xml_parser()).iter() if types else ():
         content_type = (element.get("ContentType") or "").lower()
         for what, marks in _REFUSED_TYPES:
             if any(mark in content_type for mark in marks):
@@ -271,7 +270,7 @@ def _remove_external_links(members: dict[str, bytes], name: str) -> list[str]:
     """
     removed: list[str] = []
     for rels_name in [n for n in members if n.endswith(".rels")]:
-        root = etree.fromstring(members[rels_name], _SAFE_XML)
+        root = etree.fromstring(members[rels_name], safe_xml_parser())
         external = [r for r in root if (r.get("TargetMode") or "").lower() == "external"]
         if not external:
             continue
@@ -307,7 +306,7 @@ def _source_part(rels_name: str) -> str:
 
 def _unwrap_hyperlinks(xml: bytes, relation_id: str) -> bytes:
     """The part with each ``w:hyperlink`` to ``relation_id`` replaced by its runs; other uses dropped."""
-    root = etree.fromstring(xml, _SAFE_XML)
+    root = etree.fromstring(xml, safe_xml_parser())
     for element in list(root.iter()):
         if element.get(f"{{{_R}}}id") != relation_id or element.getparent() is None:
             continue
@@ -321,7 +320,7 @@ def _unwrap_hyperlinks(xml: bytes, relation_id: str) -> bytes:
 
 
 def _without_attached_template(xml: bytes) -> bytes:
-    root = etree.fromstring(xml, _SAFE_XML)
+    root = etree.fromstring(xml, safe_xml_parser())
     for element in root.findall(f"{{{_W}}}attachedTemplate"):
         root.remove(element)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
@@ -341,7 +340,7 @@ def letter_settings(xml: bytes) -> bytes:
     Returns ``xml`` itself when nothing needs to change, so a letterhead that is already
     right is copied byte for byte. Raises ``lxml.etree.XMLSyntaxError`` on a broken part.
     """
-    root = etree.fromstring(xml, _SAFE_XML)
+    root = etree.fromstring(xml, safe_xml_parser())
     changed = False
     for zoom in root.iterchildren(f"{{{_W}}}zoom"):
         if zoom.get(f"{{{_W}}}percent") is None:
