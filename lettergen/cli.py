@@ -22,7 +22,7 @@ from click.core import ParameterSource
 from lettergen import __version__
 from lettergen.cli_campaign import CliKit, install
 from lettergen.cli_french import install_french_click
-from lettergen.errors import InvalidInput, LettergenError, Problem
+from lettergen.errors import InvalidInput, LettergenError, Problem, shown_safely
 
 if TYPE_CHECKING:  # imported by the commands that need them: the others start faster without
     from lettergen.batch import GenerateOptions, GenerateReport, Sources
@@ -57,7 +57,7 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
         return date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(
-            f"« {value} » n'est pas une date AAAA-MM-JJ (exemple : 2021-07-01)"
+            f"« {shown_safely(value)} » n'est pas une date AAAA-MM-JJ (exemple : 2021-07-01)"
         ) from None
 
 
@@ -70,6 +70,9 @@ def _parse_ids(ctx: click.Context, param: click.Parameter, value: str | None) ->
 def _data_option(name: str) -> Callable[[F], F]:
     """The click option of one data setting, by the name of its parameter."""
     path = click.Path(path_type=Path)
+    # Read by lettergen's readers, which say in French and with exit 1 why a file cannot be read
+    # (click's own check is an English usage error, exit 2, and misses FIFOs and devices).
+    data_file = click.Path(path_type=Path, readable=False)
     return {
         "template": click.option(
             "-t",
@@ -83,14 +86,14 @@ def _data_option(name: str) -> Callable[[F], F]:
             "-r",
             "--recipients",
             "recipients",
-            type=path,
+            type=data_file,
             help="Fichier des destinataires (CSV ou XLSX). Défaut : recipients/exemple.csv.",
         ),
         "figures": click.option(
             "-f",
             "--figures",
             "figures",
-            type=path,
+            type=data_file,
             help="Fichier des chiffres locaux par département (CSV ou XLSX).",
         ),
         "sheet": click.option(
@@ -116,7 +119,7 @@ def _data_option(name: str) -> Callable[[F], F]:
         "letterhead": click.option(
             "--papier",
             "letterhead",
-            type=path,
+            type=data_file,
             help="Papier à en-tête (document Word). Défaut : templates/papier_en_tete.docx.",
         ),
     }[name]
@@ -259,12 +262,22 @@ def generate(
     try:
         campaign = load_campaign(sources, render_check=False)
         _warn(campaign.warnings)
+        if skip_invalid or not campaign.problems:  # else the run stops on the data's problems
+            _warn(_letterhead_warnings(sources.letterhead))
         stages = 2 if "pdf" in options.formats or options.merge else 1  # DOCX, then PDF
         with _progress(len(campaign.recipients) * stages) as advance:
             report = run(campaign, options, progress=advance)
     except LettergenError as error:
         _fail(error)
     _summarise(report, options)
+
+
+def _letterhead_warnings(path: Path) -> list[Problem]:
+    """Check the letterhead once here, before any worker: a refusal is one line, and what was
+    cleaned out of it (external links) is said once, not by each worker."""
+    from lettergen.writers.letterhead import read_letterhead
+
+    return read_letterhead(path).warnings(path)
 
 
 def _progress(total: int) -> AbstractContextManager[Callable[[int], None] | None]:
@@ -373,7 +386,10 @@ def departements(code: str | None) -> None:
         try:
             territory(normalized)
         except KeyError:
-            click.echo(f"département « {code} » inconnu (voir « lettergen departements »)", err=True)
+            click.echo(
+                str(Problem(None, None, f"département « {code} » inconnu (voir « lettergen departements »)")),
+                err=True,
+            )
             sys.exit(1)
         codes = [normalized]
     click.echo(format_territories_table(codes))

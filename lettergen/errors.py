@@ -7,24 +7,47 @@ Messages are in French: they are shown to press officers and delegates.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+# What a value may carry that a terminal would obey instead of show: C0 and C1 controls (ESC
+# starts the sequences that move the cursor, retitle the window, rewrite the line; CR and LF
+# would forge a second line), DEL, and the Unicode controls that reorder or hide text (bidi
+# embeddings, overrides and isolates, marks, line and paragraph separators, zero-width joiners).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def shown_safely(text: str) -> str:
+    """``text`` with every character a terminal would act on written as an escape: ``\\x1b``, ``\\u202e``."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem in the user's input: where it is and what is wrong."""
+    """One problem in the user's input: where it is and what is wrong.
+
+    Printed as one line whatever the file name and the values quoted in the message hold:
+    :func:`shown_safely` escapes control characters here, the one place every problem and
+    warning goes through before it reaches a terminal.
+    """
 
     file: str | None
     line: int | None
     message: str
 
     def __str__(self) -> str:
+        message = shown_safely(self.message)
         if self.file and self.line:
-            return f"{self.file}:{self.line}: {self.message}"
+            return f"{shown_safely(self.file)}:{self.line}: {message}"
         if self.file:
-            return f"{self.file}: {self.message}"
-        return self.message
+            return f"{shown_safely(self.file)}: {message}"
+        return message
 
 
 class LettergenError(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from lettergen.errors import Problem
 from lettergen.french import normalize_departement, territory
+from lettergen.read.limits import shown
 
 
 class CellError(ValueError):
@@ -22,7 +23,7 @@ def departement_code(raw: str) -> str:
     try:
         territory(code)
     except KeyError:
-        raise CellError(f"code « {raw} » inconnu") from None
+        raise CellError(f"code « {shown(raw)} » inconnu") from None
     return code
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from lettergen.errors import Problem
 from lettergen.french import identifier
 from lettergen.read.cells import CellError, check_departement
+from lettergen.read.limits import FIGURE_DIGITS, number, shown
 from lettergen.read.tables import Table, TableError, header_key, open_table
 
 # Thousands separators users and spreadsheets write: space, no-break space, narrow no-break space, thin space.
@@ -27,14 +28,17 @@ def parse_figure(text: str) -> int | None:
         return None
     compact = _GROUPING.sub("", value)
     if compact.startswith("-") and _INTEGER.fullmatch(compact[1:]):
-        raise FigureError(f"« {value} » est négatif (un chiffre est un entier positif ou nul)")
+        raise FigureError(f"« {shown(value)} » est négatif (un chiffre est un entier positif ou nul)")
     if compact.startswith("+"):
         compact = compact[1:]
     if not _INTEGER.fullmatch(compact):
-        if re.fullmatch(r"-?\d+[.,]\d+", compact):
-            raise FigureError(f"« {value} » n'est pas un nombre entier")
-        raise FigureError(f"« {value} » n'est pas un nombre entier")
-    return int(re.split(r"[.,]", compact)[0])
+        raise FigureError(f"« {shown(value)} » n'est pas un nombre entier")
+    digits = re.split(r"[.,]", compact)[0].lstrip("0") or "0"
+    if len(digits) > FIGURE_DIGITS:
+        raise FigureError(
+            f"« {shown(value)} » a {number(len(digits))} chiffres, au-delà de la limite de {FIGURE_DIGITS}"
+        )
+    return int(digits)
 
 
 def column_label(name: str) -> str:

@@ -18,6 +18,7 @@ from lettergen.errors import Problem
 from lettergen.french import FONCTIONS, Commune, commune
 from lettergen.read.cells import CellError, departement_code
 from lettergen.read.figures import FiguresFile, figure_columns_of, parse_figures, read_figures
+from lettergen.read.limits import NAME_CHARS, number, shown
 from lettergen.read.records import DEFAULT_FONCTION, ReadResult, Recipient
 from lettergen.read.tables import Row, Table, TableError, header_key, open_table
 
@@ -54,7 +55,7 @@ def _civilite(text: str) -> str | None:
         return None
     genre = CIVILITES.get(text.casefold())
     if genre is None:
-        raise CellError(f"« {text} » n'est pas une civilité reconnue (Madame, Mme, Monsieur, M.)")
+        raise CellError(f"« {shown(text)} » n'est pas une civilité reconnue (Madame, Mme, Monsieur, M.)")
     return genre
 
 
@@ -63,13 +64,23 @@ def _sexe(text: str) -> str | None:
         return None
     genre = SEXES.get(text.casefold())
     if genre is None:
-        raise CellError(f"« {text} » n'est pas un sexe reconnu (F ou M)")
+        raise CellError(f"« {shown(text)} » n'est pas un sexe reconnu (F ou M)")
     return genre
 
 
-def _filled(text: str) -> str:
+def _name(text: str) -> str:
+    """A first name or a name: filled, and short enough for an address block and a file name.
+
+    400 characters are refused rather than written: no French name comes near the limit, a
+    letter would show it across its address window, and one line here is clearer than a letter
+    cut or missing later.
+    """
     if not text:
         raise CellError("valeur vide")
+    if len(text) > NAME_CHARS:
+        raise CellError(
+            f"{number(len(text))} caractères (« {shown(text)} »), au-delà de la limite de {NAME_CHARS}"
+        )
     return text
 
 
@@ -80,7 +91,7 @@ def _text(text: str) -> str:
 def _fonction(text: str) -> str:
     fonction = text or DEFAULT_FONCTION
     if fonction not in FONCTIONS:
-        raise CellError(f"« {fonction} » inconnue (valeurs possibles : {', '.join(FONCTIONS)})")
+        raise CellError(f"« {shown(fonction)} » inconnue (valeurs possibles : {', '.join(FONCTIONS)})")
     return fonction
 
 
@@ -94,26 +105,26 @@ def _code_postal(text: str) -> str:
     if text.isdigit() and len(text) == 4:
         return "0" + text  # a spreadsheet number lost its leading zero
     if text and not _POSTCODE.fullmatch(text):
-        raise CellError(f"« {text} » n'est pas un code postal (5 chiffres)")
+        raise CellError(f"« {shown(text)} » n'est pas un code postal (5 chiffres)")
     return text
 
 
 def _email(text: str) -> str:
     if text and not _EMAIL.fullmatch(text):
-        raise CellError(f"« {text} » n'est pas une adresse électronique")
+        raise CellError(f"« {shown(text)} » n'est pas une adresse électronique")
     return text
 
 
 def _forme_titre(text: str) -> str:
     if text and text.casefold() not in FORMES_TITRE:
-        raise CellError(f"« {text} » inconnue (« le » ou « la », ou vide)")
+        raise CellError(f"« {shown(text)} » inconnue (« le » ou « la », ou vide)")
     return text.casefold()
 
 
 def _identifier(text: str) -> str:
     if text and not ID_PATTERN.fullmatch(text):
         raise CellError(
-            f"« {text} » contient des caractères interdits "
+            f"« {shown(text)} » contient des caractères interdits "
             f"(lettres sans accents, chiffres, « _ », « . » et « - » seulement)"
         )
     return text
@@ -170,8 +181,8 @@ class Column:
 COLUMNS: Mapping[str, Column] = {
     "civilite": Column(None, _civilite),  # civilite and sexe give the genre: see _genre
     "sexe": Column(None, _sexe),
-    "prenom": Column("prenom", _filled),
-    "nom": Column("nom", _filled),
+    "prenom": Column("prenom", _name),
+    "nom": Column("nom", _name),
     "fonction": Column("fonction", _fonction),
     "departement": Column("departement", departement_code),
     "adresse": Column("adresse", split_address),

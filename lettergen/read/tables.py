@@ -25,9 +25,11 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from xml.etree import ElementTree
+from typing import NoReturn
 
 from lettergen.errors import InputError, Problem
+from lettergen.read import limits
+from lettergen.read.regular import NotRegular, open_regular, os_reason, read_regular, too_big
 
 SEPARATORS = (";", "\t", ",")
 _SEPARATOR_NAMES = {";": "point-virgule", "\t": "tabulation", ",": "virgule"}
@@ -96,26 +98,45 @@ def open_table(
     path = Path(path)
     name = display_name if display_name is not None else str(path)
     try:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             head = handle.read(8)
-    except FileNotFoundError:
-        raise TableError("fichier introuvable", name) from None
-    except IsADirectoryError:
-        raise TableError("c'est un dossier, pas un fichier", name) from None
+            size = os.fstat(handle.fileno()).st_size
+    except NotRegular as error:
+        raise TableError(error.reason, name) from None
     except OSError as error:
-        raise TableError(f"fichier illisible ({error.strerror or error})", name) from None
+        raise TableError(os_reason(error), name) from None
+    if size > limits.FILE_BYTES:
+        raise TableError(too_big(size, limits.FILE_BYTES), name)
     if head.startswith(b"PK\x03\x04"):
         return _open_xlsx(path, name, sheet)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise TableError(
-            "classeur Excel 97-2003 (.xls) non pris en charge : enregistrez-le au format .xlsx ou CSV", name
-        )
+        raise TableError(_compound_file_problem(path), name)
     if sheet is not None:
         raise TableError(
             f"feuille « {sheet} » demandée, mais ce fichier est un CSV, pas un classeur XLSX", name
         )
-    data = path.read_bytes()
+    try:
+        data = read_regular(path, limits.FILE_BYTES)
+    except NotRegular as error:
+        raise TableError(error.reason, name) from None
     return _open_csv(data, name, skip_title_line)
+
+
+def _compound_file_problem(path: Path) -> str:
+    """What an OLE compound file is: a workbook under a password (its ``EncryptionInfo`` stream), or an .xls.
+
+    Excel saves a workbook protected by a password (« Chiffrer avec mot de passe ») as a
+    compound file holding ``EncryptionInfo`` and ``EncryptedPackage``: it is no old .xls, and
+    saying so would send the user the wrong way. The stream names are in the file's directory,
+    in UTF-16; the file is at most :data:`limits.FILE_BYTES` (checked by the caller).
+    """
+    data = read_regular(path, limits.FILE_BYTES)
+    if "EncryptionInfo".encode("utf-16-le") in data or "EncryptedPackage".encode("utf-16-le") in data:
+        return (
+            "classeur protégé par un mot de passe : lettergen ne peut pas le lire ; enregistrez-en "
+            "une copie sans mot de passe (Fichier > Informations > Protéger le classeur) ou en CSV"
+        )
+    return "classeur Excel 97-2003 (.xls) non pris en charge : enregistrez-le au format .xlsx ou CSV"
 
 
 # --------------------------------------------------------------------------------------- CSV
@@ -135,7 +156,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         except UnicodeDecodeError as error:
             raise _undecodable(data, error, name, encoding) from None
     if b"\x00" in data:
-        raise TableError("ce fichier n'est pas un tableau CSV ou XLSX (contenu binaire)", name)
+        raise _nul_problem(data, name)
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
@@ -143,6 +164,21 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
             return data.decode("cp1252"), "cp1252"
         except UnicodeDecodeError:
             raise _undecodable(data, utf8_error, name, "utf-8") from None
+
+
+def _nul_problem(data: bytes, name: str) -> TableError:
+    """A text with a NUL byte: the line of the first one; a file full of them is binary."""
+    sample = data[:4096]
+    if sum(1 for b in sample if b < 32 and b not in b"\t\r\n") > max(2, len(sample) // 20):
+        return TableError("ce fichier n'est pas un tableau CSV ou XLSX (contenu binaire)", name)
+    offset = data.index(b"\x00")
+    line = data.count(b"\n", 0, offset) + 1
+    return TableError(
+        "octet nul (0x00) dans le texte : le fichier est endommagé ou n'est pas un CSV ; "
+        "enregistrez-le de nouveau au format CSV",
+        name,
+        line,
+    )
 
 
 def _undecodable(data: bytes, error: UnicodeDecodeError, name: str, encoding: str) -> TableError:
@@ -166,6 +202,8 @@ _HTML = re.compile(r"\A\s*(<!doctype\s+html|<html|<\?xml|<head|<body|<table)", r
 
 def _open_csv(data: bytes, name: str, skip_title_line: str | None) -> Table:
     text, encoding = decode(data, name)
+    if text.count("\n") + (not text.endswith("\n")) > limits.ROWS:  # before any row is read
+        raise TableError(_too_many_rows(name, 0).message, name, limits.ROWS + 1)
     if not text.strip(_STRIP):
         raise TableError("fichier vide", name)
     if _HTML.match(text):
@@ -201,6 +239,7 @@ def _open_csv(data: bytes, name: str, skip_title_line: str | None) -> Table:
     header_line = line_no
     header_cells = next(csv.reader([first], delimiter=separator), [])
     header = tuple(clean(c) for c in header_cells)
+    _check_header(header, name, header_line)
     table = Table(name, header, header_line, iter(()), kind="csv", encoding=encoding, separator=separator)
     table.rows = _csv_rows(lines, separator, header_line, len(header), table)
     return table
@@ -225,9 +264,19 @@ def _csv_rows(
 ) -> Iterator[Row]:
     reader = csv.reader(lines, delimiter=separator, strict=False)
     previous = 0
-    for cells in reader:
+    while True:
         line = header_line + previous + 1
+        try:
+            cells = next(reader, None)
+        except csv.Error as error:  # a field over csv.field_size_limit: nothing after it is reliable
+            table.problems.append(Problem(table.file, line, f"ligne illisible ({error})"))
+            return
+        if cells is None:
+            return
         previous = reader.line_num
+        if line > limits.ROWS:
+            table.problems.append(_too_many_rows(table.file, line))
+            return
         values = [clean(c) for c in cells]
         if not any(values) or values[0].startswith("#"):
             continue  # blank line, or a comment line
@@ -236,8 +285,17 @@ def _csv_rows(
             yield row
 
 
+def _too_many_rows(file: str, line: int) -> Problem:
+    return Problem(
+        file,
+        line,
+        f"plus de {limits.number(limits.ROWS)} lignes, au-delà de la limite : "
+        "découpez le fichier en plusieurs campagnes",
+    )
+
+
 def _fit(values: list[str], width: int, line: int, table: Table) -> Row | None:
-    """Check a row's field count against the header; report and drop a row that does not fit."""
+    """Check a row's field count and cell sizes against the header; report and drop a row that misfits."""
     if len(values) > width:
         extra = values[width:]
         if any(extra):
@@ -246,7 +304,7 @@ def _fit(values: list[str], width: int, line: int, table: Table) -> Row | None:
                     table.file,
                     line,
                     f"{len(values)} champs sur la ligne, l'en-tête en a {width} "
-                    f"(champ en trop : « {next(v for v in extra if v)} »)",
+                    f"(champ en trop : « {limits.shown(next(v for v in extra if v))} »)",
                 )
             )
             return None
@@ -264,144 +322,309 @@ def _fit(values: list[str], width: int, line: int, table: Table) -> Row | None:
                 )
             )
             return None
-    return Row(line, tuple(values))
+    long = [i for i, value in enumerate(values) if len(value) > limits.CELL_CHARS]
+    for index in long:
+        table.problems.append(Problem(table.file, line, _too_long(table.header[index], values[index])))
+    return None if long else Row(line, tuple(values))
+
+
+def _too_long(column: str, value: str) -> str:
+    return (
+        f"colonne « {column} » : valeur de {limits.number(len(value))} caractères "
+        f"(« {limits.shown(value)} »), au-delà de la limite de {limits.number(limits.CELL_CHARS)}"
+    )
 
 
 # -------------------------------------------------------------------------------------- XLSX
 
 
 def _open_xlsx(path: Path, name: str, sheet: str | None) -> Table:
+    from lettergen.read.package import BoundedZip, PackageError
     from lettergen.read.xlsx import load  # imported here: CSV-only runs do not pay for openpyxl
 
     try:
-        workbook = load(path)
-    except (
-        zipfile.BadZipFile,
-        KeyError,
-        ValueError,
-        OSError,
-        TypeError,
-        AttributeError,
-        ElementTree.ParseError,
-        IndexError,
-    ) as error:
-        raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
-    except Exception as error:  # openpyxl raises many kinds of errors on a damaged file
+        archive = BoundedZip.from_path(path)
+    except NotRegular as error:
+        raise TableError(error.reason, name) from None
+    except PackageError as error:
+        raise TableError(f"classeur XLSX {error.verdict} : {error}", name) from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
         raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
     try:
-        names = workbook.sheetnames
-        if sheet is None:
-            if not names:
-                raise TableError("classeur XLSX sans feuille", name)
-            worksheet = workbook[names[0]]
-        elif sheet in names:
-            worksheet = workbook[sheet]
-        else:
-            listed = ", ".join(f"« {n} »" for n in names)
-            raise TableError(f"feuille « {sheet} » introuvable (feuilles : {listed})", name)
-        title = worksheet.title
-        merged = _merged_ranges(path, worksheet)
-        rows = _xlsx_values(worksheet, merged)
-        header_line = 0
-        header: tuple[str, ...] = ()
-        for number, values in rows:
-            if any(values):
-                header_line, header = number, tuple(values)
-                break
-        if not header_line:
-            workbook.close()
-            which = "la première feuille" if sheet is None else "la feuille"
-            raise TableError(f"{which} « {title} » est vide", name)
-        while header and not header[-1]:
-            header = header[:-1]
+        _refuse_other_packages(archive, name)
+        workbook = load(archive)
+    except TableError:
+        archive.close()
+        raise
+    except PackageError as error:
+        archive.close()
+        raise TableError(f"classeur XLSX {error.verdict} : {error}", name) from None
+    except Exception as error:  # openpyxl raises many kinds of errors on a damaged file
+        archive.close()
+        raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
+    try:
+        return _xlsx_table(path, name, sheet, workbook)
     except TableError:
         workbook.close()
         raise
+    except PackageError as error:
+        workbook.close()
+        raise TableError(f"classeur XLSX {error.verdict} : {error}", name) from None
     except Exception as error:
         workbook.close()
         raise TableError(f"classeur XLSX illisible ({type(error).__name__})", name) from None
+
+
+def _refuse_other_packages(archive: zipfile.ZipFile, name: str) -> None:
+    """A zip that is an OpenDocument spreadsheet or a Word document, named as such."""
+    names = set(archive.namelist())
+    if "mimetype" in names:
+        with archive.open("mimetype") as source:
+            mimetype = source.read(100)
+        if mimetype.startswith(b"application/vnd.oasis.opendocument.spreadsheet"):
+            raise TableError(
+                "classeur OpenDocument (.ods) non pris en charge : enregistrez-le au format .xlsx "
+                "ou CSV (LibreOffice : Fichier > Enregistrer sous)",
+                name,
+            )
+        if mimetype.startswith(b"application/vnd.oasis.opendocument"):
+            raise TableError("document OpenDocument, pas un classeur XLSX ni un CSV", name)
+    if "word/document.xml" in names:
+        raise TableError("document Word, pas un classeur XLSX ni un CSV", name)
+
+
+def _xlsx_table(path: Path, name: str, sheet: str | None, workbook) -> Table:
+    worksheet = _choose_sheet(workbook, sheet, name)
+    merges = _merged_ranges(workbook, worksheet, name)
+    rows = _xlsx_values(worksheet, merges, name)
+    header_line = 0
+    header: tuple[str, ...] = ()
+    for number, values, formulas in rows:
+        if any(values) or formulas:
+            if formulas:
+                raise TableError(_uncached(formulas[0][1], "l'en-tête"), name, number)
+            header_line, header = number, tuple(values)
+            break
+    if not header_line:
+        first = workbook.sheetnames[0] == worksheet.title
+        which = "la feuille" if sheet is not None else "la première feuille" + ("" if first else " visible")
+        raise TableError(f"{which} « {worksheet.title} » est vide", name)
+    while header and not header[-1]:
+        header = header[:-1]
+    _check_header(header, name, header_line)
     table = Table(f"{name}", header, header_line, iter(()), kind="xlsx", encoding="xlsx")
     table.rows = _xlsx_rows(rows, len(header), table, workbook)
     return table
 
 
-def _xlsx_rows(rows: Iterator[tuple[int, list[str]]], width: int, table: Table, workbook) -> Iterator[Row]:
+def _choose_sheet(workbook, sheet: str | None, name: str):
+    """The sheet asked for, or the first **visible** worksheet: a hidden one is never used unasked."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    names = workbook.sheetnames
+    if sheet is not None:
+        if sheet not in names:
+            listed = ", ".join(f"« {n} »" for n in names)
+            raise TableError(f"feuille « {sheet} » introuvable (feuilles : {listed})", name)
+        return workbook[sheet]
+    sheets = [workbook[n] for n in names]
+    for candidate in sheets:
+        if isinstance(candidate, ReadOnlyWorksheet) and candidate.sheet_state == "visible":
+            return candidate
+    if not sheets:
+        raise TableError("classeur XLSX sans feuille", name)
+    hidden = ", ".join(f"« {n} »" for n in names)
+    raise TableError(
+        f"aucune feuille visible (feuilles masquées : {hidden}) : indiquez-en une avec --sheet", name
+    )
+
+
+def _check_header(header: tuple[str, ...], name: str, line: int) -> None:
+    """A header too wide or with a name too long for every message that will quote it."""
+    if len(header) > limits.COLUMNS:
+        raise TableError(
+            f"{limits.number(len(header))} colonnes, au-delà de la limite de {limits.number(limits.COLUMNS)}",
+            name,
+            line,
+        )
+    for cell in header:
+        if len(cell) > limits.CELL_CHARS:
+            raise TableError(
+                f"nom de colonne de {limits.number(len(cell))} caractères (« {limits.shown(cell)} »), "
+                f"au-delà de la limite de {limits.number(limits.CELL_CHARS)}",
+                name,
+                line,
+            )
+
+
+def _uncached(formula: str, where: str) -> str:
+    return (
+        f"{where} : formule sans valeur calculée (« ={limits.shown(formula)} ») ; ouvrez le classeur "
+        "dans Excel ou LibreOffice et enregistrez-le pour que les formules soient calculées"
+    )
+
+
+def _xlsx_rows(rows: Iterator[XlsxRow], width: int, table: Table, workbook) -> Iterator[Row]:
+    from lettergen.read.package import PackageError
+
     try:
-        for number, values in rows:
-            if not any(values):
+        for number, values, formulas in rows:
+            for column, formula in formulas:
+                where = f"colonne « {table.header[column - 1]} »" if column <= width else f"colonne {column}"
+                table.problems.append(Problem(table.file, number, _uncached(formula, where)))
+            if formulas or not any(values):
                 continue
             row = _fit(values, width, number, table)
             if row is not None:
                 yield row
+    except TableError as error:
+        table.problems.append(error.problem)
+    except PackageError as error:
+        table.problems.append(Problem(table.file, None, f"classeur XLSX {error.verdict} : {error}"))
     except Exception as error:  # a damaged sheet part found while streaming
         table.problems.append(Problem(table.file, None, f"classeur XLSX illisible ({type(error).__name__})"))
     finally:
         workbook.close()
 
 
-def _xlsx_values(
-    worksheet, merged: dict[tuple[int, int], tuple[int, int]]
-) -> Iterator[tuple[int, list[str]]]:
-    """(Excel row number, cell texts) for each row, merged cells filled from their top-left cell."""
-    from lettergen.read.xlsx import iter_values  # see _open_xlsx
-
-    anchors: dict[tuple[int, int], str] = {}
-    for number, cells in enumerate(iter_values(worksheet), start=1):
-        values = [cell_text(v) for v in cells]
-        if merged:
-            for col in range(len(values)):
-                key = (number, col + 1)
-                if key in merged:
-                    top = merged[key]
-                    if top == key:
-                        anchors[key] = values[col]
-                    else:
-                        values[col] = anchors.get(top, "")
-            # a merged area may reach past the cells this row stores
-            extra = [c for (r, c) in merged if r == number and c > len(values)]
-            if extra:
-                values += [""] * (max(extra) - len(values))
-                for col in extra:
-                    values[col - 1] = anchors.get(merged[(number, col)], "")
-        yield number, values
+# (Excel row number, cell texts up to the last filled column, [(column, formula)] of formulas
+# saved without their value)
+XlsxRow = tuple[int, list[str], list[tuple[int, str]]]
 
 
-def _merged_ranges(path: Path, worksheet) -> dict[tuple[int, int], tuple[int, int]]:
-    """Cell → top-left cell of its merged area, read from the sheet's XML (read-only mode hides them)."""
-    from openpyxl.utils.cell import range_boundaries
+@dataclass(frozen=True)
+class Merge:
+    """A merged area: its top-left cell holds the value every cell of the area shows."""
 
+    top: int
+    left: int
+    bottom: int
+    right: int
+
+
+def _xlsx_values(worksheet, merges: list[Merge], name: str) -> Iterator[XlsxRow]:
+    """Each stored row's texts, merged areas filled from their top-left cell, limits enforced.
+
+    Only the rows the sheet stores are read, whatever its ``dimension`` says; a merged area
+    fills the rows of it that are stored (the others hold nothing of their own).
+    """
+    from lettergen.read.xlsx import UncachedFormula, iter_cells  # see _open_xlsx
+
+    waiting = iter(merges)  # sorted by top row
+    following = next(waiting, None)
+    active: dict[Merge, str] = {}  # area → its top-left cell's text
+    for number, cells in iter_cells(worksheet):
+        values: list[str] = []
+        formulas: list[tuple[int, str]] = []
+        for column, value in cells:
+            if value is None:
+                continue
+            if column > limits.COLUMNS or number > limits.ROWS:
+                _refuse_far_cell(number, column, name)
+            if isinstance(value, UncachedFormula):
+                formulas.append((column, value.formula))
+                continue
+            text = cell_text(value)
+            if text:
+                values.extend([""] * (column - len(values)))
+                values[column - 1] = text
+        while following is not None and following.top <= number:
+            active[following] = ""
+            following = next(waiting, None)
+        if active:
+            _fill_merges(values, number, active)
+        yield number, values, formulas
+
+
+def _refuse_far_cell(number: int, column: int, name: str) -> NoReturn:
+    from openpyxl.utils.cell import get_column_letter
+
+    if number > limits.ROWS:
+        raise TableError(_too_many_rows(name, number).message, name, number)
+    raise TableError(
+        f"valeur en colonne {get_column_letter(column)}, au-delà de la limite de "
+        f"{limits.number(limits.COLUMNS)} colonnes",
+        name,
+        number,
+    )
+
+
+def _fill_merges(values: list[str], number: int, active: dict[Merge, str]) -> None:
+    for merge in list(active):
+        if merge.bottom < number:
+            del active[merge]
+            continue
+        if merge.top == number:
+            active[merge] = values[merge.left - 1] if len(values) >= merge.left else ""
+        anchor = active[merge]
+        if not anchor:
+            continue
+        values.extend([""] * (merge.right - len(values)))
+        for column in range(merge.left, merge.right + 1):
+            values[column - 1] = anchor
+
+
+_ROW_TAG = re.compile(rb"<(?:[\w.-]+:)?row[\s>/]")
+_MERGE_AREA = re.compile(rb"([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})")
+
+
+def _merged_ranges(workbook, worksheet, name: str) -> list[Merge]:
+    """The sheet's merged areas, sorted by top row, read from its XML (read-only mode hides them).
+
+    Refused when there are more than :data:`limits.MERGES` or they cover more than
+    :data:`limits.MERGED_CELLS` cells together: a merge over the whole sheet is 17 billion cells.
+    The same scan counts the rows: a sheet of more than :data:`limits.ROWS` is refused before
+    any row is read (a row-count bomb would otherwise cost every row up to the limit).
+    """
     part = getattr(worksheet, "_worksheet_path", None)
     if not part:
-        return {}
-    result: dict[tuple[int, int], tuple[int, int]] = {}
-    with zipfile.ZipFile(path) as archive, archive.open(part.lstrip("/")) as source:
+        return []
+    refs: dict[bytes, None] = {}
+    rows = 0
+    with workbook._archive.open(part.lstrip("/")) as source:
         tail = b""
-        refs: list[bytes] = []
         while True:  # a byte scan: much faster than parsing the sheet's XML twice
             chunk = source.read(1 << 20)
             if not chunk:
                 break
+            rows += len(_ROW_TAG.findall(chunk))  # a tag cut between two chunks is missed: harmless
+            if rows > limits.ROWS:
+                raise TableError(_too_many_rows(name, 0).message, name)
             data = tail + chunk
             if b"mergeCell" in data:
-                refs.extend(_MERGE_REF.findall(data))
+                refs.update(dict.fromkeys(_MERGE_REF.findall(data)))
                 tail = b""
             else:
                 tail = data[-200:]
-    for ref in dict.fromkeys(refs):
-        try:
-            min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii"))
-        except (ValueError, TypeError, UnicodeDecodeError):
+            if len(refs) > limits.MERGES:
+                raise TableError(
+                    f"plus de {limits.number(limits.MERGES)} zones de cellules fusionnées "
+                    "(au-delà de la limite)",
+                    name,
+                )
+    return _merge_areas(refs, name)
+
+
+def _merge_areas(refs: dict[bytes, None], name: str) -> list[Merge]:
+    from openpyxl.utils.cell import column_index_from_string
+
+    merges, total = [], 0
+    for ref in refs:
+        match = _MERGE_AREA.fullmatch(ref)
+        if match is None:
             continue
-        if (
-            min_row is None
-            or max_row is None
-            or (max_row - min_row + 1) * (max_col - min_col + 1) > 1_000_000
-        ):
-            continue  # a whole-column merge: nothing useful to fill
-        for r in range(min_row, max_row + 1):
-            for c in range(min_col, max_col + 1):
-                result[(r, c)] = (min_row, min_col)
-    return result
+        left, right = (column_index_from_string(match[i].decode()) for i in (1, 3))
+        top, bottom = int(match[2]), int(match[4])
+        top, bottom, left, right = min(top, bottom), max(top, bottom), min(left, right), max(left, right)
+        total += (bottom - top + 1) * (right - left + 1)
+        if total > limits.MERGED_CELLS:
+            raise TableError(
+                f"cellules fusionnées {ref.decode()} : plus de {limits.number(limits.MERGED_CELLS)} "
+                "cellules fusionnées en tout, au-delà de la limite ; défusionnez-les",
+                name,
+            )
+        merges.append(Merge(top, left, bottom, right))
+    return sorted(merges, key=lambda merge: merge.top)
 
 
 def cell_text(value: object) -> str:

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from warnings import warn
 
 from lxml import etree
@@ -37,6 +39,8 @@ _VALUE = f"{{{SHEET_MAIN_NS}}}v"
 _INLINE = f"{{{SHEET_MAIN_NS}}}is"
 _T = f"{{{SHEET_MAIN_NS}}}t"
 _SI = f"{{{SHEET_MAIN_NS}}}si"
+_FORMULA = f"{{{SHEET_MAIN_NS}}}f"
+_NUMBER_CHARS = 400  # longer than any double Excel writes (17 digits and an exponent)
 _SHEET_DATA = re.compile(rb"<(?:[\w.-]+:)?sheetData[\s/>]")
 
 
@@ -95,6 +99,16 @@ class Sheet(ReadOnlyWorksheet):
 
 
 class _Reader(ExcelReader):
+    def __init__(self, archive) -> None:  # noqa: D107 (ExcelReader's, on an archive already open)
+        self.archive = archive
+        self.valid_files = archive.namelist()
+        self.read_only = True
+        self.keep_vba = False
+        self.data_only = True
+        self.keep_links = False  # links to other workbooks: never read, never followed
+        self.rich_text = False
+        self.shared_strings: list[str] = []
+
     def read_strings(self):
         ct = self.package.find(SHARED_STRINGS)
         if ct is not None:
@@ -113,11 +127,45 @@ class _Reader(ExcelReader):
             self.wb._sheets.append(ws)
 
 
-def load(path):
-    """``openpyxl.load_workbook(path, read_only=True, data_only=True)``, with :class:`Sheet` sheets."""
-    reader = _Reader(path, read_only=True, data_only=True)
+def load(source):
+    """``openpyxl.load_workbook(source, read_only=True, data_only=True)``, with :class:`Sheet` sheets.
+
+    ``source`` is a path or an open :class:`zipfile.ZipFile`; a path is opened as a
+    :class:`~lettergen.read.package.BoundedZip`, so every part openpyxl reads is bounded.
+    The workbook closes the archive.
+    """
+    from lettergen.read.package import BoundedZip
+
+    archive = source if isinstance(source, zipfile.ZipFile) else BoundedZip.from_path(source)
+    reader = _Reader(archive)
     reader.read()
     return reader.wb
+
+
+@dataclass(frozen=True)
+class UncachedFormula:
+    """A formula cell saved without its computed value (written by a program, never recalculated)."""
+
+    formula: str
+
+
+def iter_cells(worksheet: Sheet) -> Iterator[tuple[int, list[tuple[int, object]]]]:
+    """(row number, [(column, value)…]) of each ``<row>`` the sheet stores, in order, nothing padded.
+
+    Unlike :func:`iter_values`, the sheet's declared ``dimension`` only cuts (a sparse
+    ``A1:XFD1048576`` costs nothing: no row or cell is made up), a formula without a cached value is an
+    :class:`UncachedFormula` instead of None, and a number too long for ``int`` stays text.
+    """
+    max_row, max_col = worksheet.max_row, worksheet.max_column  # a smaller dimension cuts, as openpyxl
+    last = 0
+    with worksheet._get_source() as src:
+        for number, cells in _parse_rows(src, worksheet, lenient=True):
+            if max_row is not None and number > max_row:
+                break
+            if number <= last:  # a row out of order: openpyxl's reader skips it too
+                continue
+            last = number
+            yield number, cells if max_col is None else [(c, v) for c, v in cells if c <= max_col]
 
 
 def _cast_number(value: str):
@@ -160,11 +208,26 @@ def iter_values(worksheet) -> Iterator[Sequence[object]]:
             yield empty_row
 
 
-def _parse_rows(src, worksheet) -> Iterator[tuple[int, list[tuple[int, object]]]]:
-    """(row number, [(column, value)…]) per ``<row>``, as openpyxl's ``WorkSheetParser.parse_row``."""
-    cells_of = _RowCells(worksheet)
+def _parse_rows(src, worksheet, lenient: bool = False) -> Iterator[tuple[int, list[tuple[int, object]]]]:
+    """(row number, [(column, value)…]) per ``<row>``, as openpyxl's ``WorkSheetParser.parse_row``.
+
+    The parser resolves no entity, loads no DTD and fetches nothing (the package reader has
+    already refused any DTD: this is the second lock).
+    """
+    cells_of = _RowCells(worksheet, lenient)
     row_counter = 0
-    for _, row in etree.iterparse(src, events=("end",), tag=_ROW, remove_comments=True, remove_pis=True):
+    rows = etree.iterparse(
+        src,
+        events=("end",),
+        tag=_ROW,
+        remove_comments=True,
+        remove_pis=True,
+        resolve_entities=False,
+        load_dtd=False,
+        no_network=True,
+        huge_tree=False,
+    )
+    for _, row in rows:
         row_counter = _row_number(row.get("r"), row_counter)
         cells = cells_of(row)
         row.clear(keep_tail=True)
@@ -189,8 +252,9 @@ def _row_number(r: str | None, previous: int) -> int:
 class _RowCells:
     """The (column, value) pairs of one ``<row>`` element, with the workbook's strings and formats."""
 
-    def __init__(self, worksheet: Sheet) -> None:
+    def __init__(self, worksheet: Sheet, lenient: bool = False) -> None:
         workbook = worksheet.parent
+        self.lenient = lenient
         self.shared = worksheet._shared_strings
         self.epoch = workbook.epoch
         self.date_formats = workbook._date_formats
@@ -227,12 +291,16 @@ class _RowCells:
                 child = el.find(_INLINE)
                 if child is not None:
                     value = text_content(child)
+            elif self.lenient and (formula := el.find(_FORMULA)) is not None:
+                value = UncachedFormula(formula.text or "")
             cells.append((column, value))
         return cells
 
     def value(self, data_type: str, text, style_id, coordinate: str | None) -> object:
         """A cell's typed value from its ``<v>`` text, as openpyxl converts it."""
         if data_type == "n":
+            if self.lenient and len(text) > _NUMBER_CHARS:
+                return text  # 5,000 digits: int() refuses them; the reader's limits name the cell
             number = _cast_number(text)
             if style_id in self.date_formats:
                 try:

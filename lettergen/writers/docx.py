@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -35,7 +34,7 @@ from lettergen.errors import LetterheadError
 from lettergen.files import write_atomically
 from lettergen.letter import Letter, Role, Signatory, organisation_spans
 from lettergen.writers import docx_xml
-from lettergen.writers.letterhead import parts_for_letters
+from lettergen.writers.letterhead import read_letterhead
 from lettergen.writers.zippackage import ZipPackage
 
 # Block role → the paragraph style's name as the user sees it in Word.
@@ -123,29 +122,18 @@ class DocxWriter:
 
 
 def _read_letterhead(path: Path) -> tuple[docx.document.Document, dict[str, bytes]]:
-    """Open the letterhead with python-docx (styles) and as a zip (raw parts, in order).
+    """The letterhead checked and cleaned (:func:`read_letterhead`), opened by python-docx for its styles.
 
-    The parts are returned as the letters copy them (:func:`parts_for_letters`).
+    python-docx reads the cleaned parts, not the file: what it sees is what the letters copy.
     """
-    if not path.is_file():
-        raise LetterheadError("papier à en-tête introuvable", file=str(path))
+    letterhead = read_letterhead(path)
     try:
-        document = docx.Document(str(path))
-        with zipfile.ZipFile(path) as archive:
-            members = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
-        members = parts_for_letters(members)
-    except (
-        OSError,
-        zipfile.BadZipFile,
-        PackageNotFoundError,
-        KeyError,
-        ValueError,
-        etree.XMLSyntaxError,
-    ) as error:
+        document = docx.Document(io.BytesIO(letterhead.package()))
+    except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError) as error:
         raise LetterheadError(
             f"papier à en-tête illisible (document Word .docx attendu) : {error}", file=str(path)
         ) from error
-    return document, members
+    return document, dict(letterhead.parts)
 
 
 def _style_id(document: docx.document.Document, name: str, path: Path) -> str:

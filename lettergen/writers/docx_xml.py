@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from lettergen.letter import organisation_spans
+from lettergen.read.package import safe_xml_parser
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _MARKER = "LETTERGEN-BODY-6f1c"
@@ -66,7 +67,7 @@ def split_document(xml: bytes) -> DocumentShell:
 
     Raises ``ValueError`` when the part is not a WordprocessingML document.
     """
-    root = etree.fromstring(xml)
+    root = etree.fromstring(xml, safe_xml_parser())
     body = root.find(f"{{{W}}}body")
     if root.tag != f"{{{W}}}document" or body is None or root.prefix != "w":
         raise ValueError("word/document.xml n’est pas un document Word (w:document/w:body)")
@@ -303,13 +304,13 @@ def declare_core_part(members: dict[str, bytes], core_name: str) -> dict[str, by
     A letterhead saved without document properties gets them declared once here.
     """
     members = dict(members)
-    types = etree.fromstring(members["[Content_Types].xml"])
+    types = etree.fromstring(members["[Content_Types].xml"], safe_xml_parser())
     if not any(o.get("PartName") == f"/{core_name}" for o in types.iter(f"{{{_CT}}}Override")):
         etree.SubElement(types, f"{{{_CT}}}Override", PartName=f"/{core_name}", ContentType=_CORE_TYPE)
         members["[Content_Types].xml"] = etree.tostring(
             types, xml_declaration=True, encoding="UTF-8", standalone=True
         )
-    rels = etree.fromstring(members["_rels/.rels"])
+    rels = etree.fromstring(members["_rels/.rels"], safe_xml_parser())
     if not any(r.get("Type") == _CORE_REL for r in rels):
         ids = {r.get("Id") for r in rels}
         new_id = next(f"rIdCore{n}" for n in range(len(ids) + 1) if f"rIdCore{n}" not in ids)
