@@ -144,7 +144,8 @@ def load_campaign(
         template = load_template(sources.template, sources.templates_dir)
     except LettergenError as error:
         raise InvalidInput(problems + error.problems) from error
-    data.warnings.extend(example_identity(sources.recipients, sources.letterhead, template.settings))
+    if recipients:  # no letter to send (an unreadable file, say): nothing to warn about
+        data.warnings.extend(example_identity(sources.recipients, sources.letterhead, template.settings))
     data.warnings.extend(unverified_titles(recipients))
     checked = replace(data, recipients=recipients)
     problems.extend(check_template(template, checked, sources.letter_date, render=render_check))

@@ -17,7 +17,9 @@ from typing import Any
 
 from lettergen.errors import Problem
 from lettergen.french import FONCTIONS, territory
+from lettergen.read.package import BoundedZip, PackageError
 from lettergen.read.records import Recipient
+from lettergen.read.regular import NotRegular
 from lettergen.template.vocabulary import CampaignSettings, recipient_office_forms
 
 #: The recipients files shipped as examples, by name: the example identity is at home there.
@@ -25,6 +27,7 @@ SHIPPED_EXAMPLES = frozenset({"exemple.csv", "exemple_maires.csv"})
 # What the shipped identity says and a federation's own never does.
 _EXAMPLE = re.compile(r"\bexemple\b|\[logo\]", re.IGNORECASE)
 _UNVERIFIED = "NON VÉRIFIÉ"
+_PART_BYTES = 2 << 20  # of a letterhead part read for its text: « [logo] » is in its first lines
 
 
 def _is_example(texts: Iterable[str]) -> bool:
@@ -32,12 +35,20 @@ def _is_example(texts: Iterable[str]) -> bool:
 
 
 def _letterhead_texts(path: Path) -> list[str]:
-    """The text of the letterhead's header, footer and body parts (none when unreadable: said elsewhere)."""
+    """The text of the letterhead's header, footer and body parts (none when unreadable: said elsewhere).
+
+    Read through :class:`BoundedZip`, and only the first 2 MiB of each part: the letterhead has not
+    been checked yet when the campaign's warnings are gathered, and may be hostile.
+    """
     try:
-        with zipfile.ZipFile(path) as package:
+        with BoundedZip.from_path(path) as package:
             names = [n for n in package.namelist() if n.startswith("word/") and n.endswith(".xml")]
-            return [re.sub(r"<[^>]+>", "", package.read(name).decode("utf-8", "replace")) for name in names]
-    except (OSError, zipfile.BadZipFile, KeyError):
+            texts = []
+            for name in names:
+                with package.open(name) as member:
+                    texts.append(re.sub(r"<[^>]+>", "", member.read(_PART_BYTES).decode("utf-8", "replace")))
+            return texts
+    except (OSError, zipfile.BadZipFile, KeyError, PackageError, NotRegular):
         return []
 
 

@@ -15,8 +15,21 @@ from pathlib import Path
 
 import openpyxl
 
-HEADER = ["id", "civilite", "prenom", "nom", "departement"]
-ROWS = [["a1", "Madame", "Claire", "MARTIN", "33"], ["a2", "Monsieur", "Paul", "LEFEBVRE", "59"]]
+# A deliverable address on every row, so that no case also earns « aucune colonne d'adresse »
+# or « adresse postale incomplète »: each asserts the lines of its own hostile input only.
+ADDRESS = ["Hôtel du Département", "33074", "Bordeaux Cedex"]
+HEADER = ["id", "civilite", "prenom", "nom", "departement", "adresse", "code_postal", "ville"]
+ROWS = [
+    ["a1", "Madame", "Claire", "MARTIN", "33", *ADDRESS],
+    ["a2", "Monsieur", "Paul", "LEFEBVRE", "59", *ADDRESS],
+]
+
+
+def addressed(row: list[str]) -> list[str]:
+    """A five-column row (id … departement) given the address columns; a longer row as it is."""
+    return [*row, *ADDRESS] if len(row) == 5 else row
+
+
 SHEET = "xl/worksheets/sheet1.xml"
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 FORBIDDEN_IN_LETTERS = (
@@ -29,6 +42,7 @@ FORBIDDEN_IN_LETTERS = (
 
 
 def csv_file(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    rows = [addressed(row) for row in rows] if header[:8] == HEADER else rows
     path.write_text("\n".join(";".join(row) for row in [header, *rows]) + "\n", encoding="utf-8")
     return path
 

@@ -25,6 +25,14 @@ def generate(folder: Path, *args: str, env: dict[str, str] | None = None) -> Out
     return run_bounded(["generate", "-o", "out", "--jobs", "1", *args], folder, env=env)
 
 
+def recipients_for(folder: Path, option: str) -> tuple[str, ...]:
+    """For a figures file (-f) under test, recipients of our own (the example's say more than needed)."""
+    if option != "-f":
+        return ()
+    b.csv_file(folder / "dest.csv", b.ROWS)
+    return ("-r", "dest.csv")
+
+
 def assert_refused(outcome: Outcome, folder: Path, *lines: str) -> None:
     assert outcome.returncode == 1, outcome.stderr
     assert outcome.errors == list(lines)
@@ -45,13 +53,13 @@ def assert_letters(outcome: Outcome, folder: Path, count: int) -> None:
 @pytest.mark.parametrize("option", ["-r", "-f"])
 def test_a_fifo_is_refused_at_once(hostile_dir: Path, option: str) -> None:
     os.mkfifo(hostile_dir / "tube.csv")
-    outcome = generate(hostile_dir, option, "tube.csv")
+    outcome = generate(hostile_dir, *recipients_for(hostile_dir, option), option, "tube.csv")
     assert_refused(outcome, hostile_dir, "tube.csv: c'est un tube nommé (FIFO), pas un fichier ordinaire")
 
 
 @pytest.mark.parametrize("option", ["-r", "-f"])
 def test_dev_zero_is_refused_without_reading(hostile_dir: Path, option: str) -> None:
-    outcome = generate(hostile_dir, option, "/dev/zero")
+    outcome = generate(hostile_dir, *recipients_for(hostile_dir, option), option, "/dev/zero")
     assert_refused(outcome, hostile_dir, "/dev/zero: c'est un périphérique, pas un fichier ordinaire")
 
 
@@ -155,7 +163,11 @@ def test_terminal_escapes_in_a_value_are_shown_escaped(hostile_dir: Path) -> Non
 def test_bidi_overrides_and_newlines_in_a_value_are_shown_escaped(hostile_dir: Path) -> None:
     path = hostile_dir / "bidi.csv"
     path.write_text(
-        ";".join(b.HEADER) + '\na1;"Mada\u202eme\nOK: tout va bien";Claire;MARTIN;33\n', encoding="utf-8"
+        ";".join(b.HEADER)
+        + '\na1;"Mada\u202eme\nOK: tout va bien";Claire;MARTIN;33;'
+        + ";".join(b.ADDRESS)
+        + "\n",
+        encoding="utf-8",
     )
     outcome = generate(hostile_dir, "-r", "bidi.csv")
     assert_refused(
@@ -288,13 +300,13 @@ def test_a_hidden_first_sheet_is_not_used(hostile_dir: Path) -> None:
 def test_a_formula_without_cached_value_is_named(hostile_dir: Path) -> None:
     path = b.workbook(hostile_dir / "d.xlsx", {"Feuil1": [[*b.HEADER, "salaries"]]})
     rows = b.inline_row(1, [*b.HEADER, "salaries"]) + b.inline_row(2, b.ROWS[0])[: -len("</row>")]
-    rows += '<c r="F2"><f>SUM(G2:G9)*2</f></c></row>'
+    rows += '<c r="I2"><f>SUM(J2:J9)*2</f></c></row>'
     b.rewrite(path, lambda parts: parts.update({b.SHEET: b.sheet_xml(rows)}))
     outcome = generate(hostile_dir, "-r", "d.xlsx")
     assert_refused(
         outcome,
         hostile_dir,
-        f"d.xlsx:2: colonne « salaries » : formule sans valeur calculée (« =SUM(G2:G9)*2 ») ; {FORMULA_HINT}",
+        f"d.xlsx:2: colonne « salaries » : formule sans valeur calculée (« =SUM(J2:J9)*2 ») ; {FORMULA_HINT}",
     )
 
 
@@ -367,7 +379,7 @@ def test_an_external_entity_in_the_sheet_is_refused(hostile_dir: Path) -> None:
 def test_a_five_thousand_digit_number_cell_is_refused(hostile_dir: Path) -> None:
     path = b.workbook(hostile_dir / "d.xlsx", {"Feuil1": [[*b.HEADER, "salaries"]]})
     rows = b.inline_row(1, [*b.HEADER, "salaries"]) + b.inline_row(2, b.ROWS[0])[: -len("</row>")]
-    rows += f'<c r="F2"><v>{"7" * 5000}</v></c></row>'
+    rows += f'<c r="I2"><v>{"7" * 5000}</v></c></row>'
     b.rewrite(path, lambda parts: parts.update({b.SHEET: b.sheet_xml(rows)}))
     outcome = generate(hostile_dir, "-r", "d.xlsx")
     assert_refused(
