@@ -1,7 +1,7 @@
 """Command line: parse options, call the library, turn its errors into French lines.
 
 Exit codes: 0 success, 1 invalid input (every problem printed, nothing
-written), 2 usage error.
+written), 2 usage error, 130 / 143 stopped by SIGINT / SIGTERM.
 """
 
 from __future__ import annotations
@@ -548,6 +548,17 @@ def atelier(
 
 
 def main() -> None:
-    """Entry point of the ``lettergen`` console script."""
+    """Entry point of the ``lettergen`` console script.
+
+    SIGINT and SIGTERM stop any command with one French line (``generate``'s says how many
+    letters are complete), exit code 130 or 143, never a traceback nor click's « Aborted! ».
+    """
+    from lettergen.stopping import Stopped, stop_on_signals
+
     install_french_click(cli)
-    cli(prog_name="lettergen")
+    try:
+        with stop_on_signals():
+            cli(prog_name="lettergen")
+    except Stopped as stop:
+        click.echo(stop.line, err=True)
+        sys.exit(stop.exit_code)
