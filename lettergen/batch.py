@@ -36,6 +36,7 @@ from lettergen.letter import Letter
 from lettergen.manifest import (
     Journal,
     ManifestRow,
+    is_intact,
     is_up_to_date,
     load_previous,
     sha256_file,
@@ -43,7 +44,7 @@ from lettergen.manifest import (
 )
 from lettergen.read.recipients import read_recipients
 from lettergen.read.records import ReadResult, Recipient
-from lettergen.stopping import Stopped, ignore_interrupt
+from lettergen.stopping import Stopped, worker_signals
 from lettergen.template.render import LetterTemplate, check_template, load_template, render_letter
 
 MERGED_NAME = "lettres-a-imprimer.pdf"
@@ -249,7 +250,7 @@ def _init_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
 
 def _start_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
     """A pool process's initializer: the main process alone answers Ctrl-C (see stopping.py)."""
-    ignore_interrupt()
+    worker_signals()
     _init_worker(sources, figure_names)
 
 
@@ -355,12 +356,15 @@ def _generate(
             return
         if not locked:  # nothing was there: created only now that every letter renders
             held.enter_context(folder_lock(make_folder(out_dir)))
+            locked = True
         _remove_stale_temporaries(out_dir)
         stems = file_stems(campaign.data.recipients)
         _write_all(workers, campaign, rows, todo, formats, options, report, progress, stems)
     finally:
         if workers is not None:
             workers.close()
+        if locked:  # what workers stopped mid-letter left under temporary names
+            _remove_stale_temporaries(out_dir)
     if options.merge:
         from lettergen.writers.pdf import merge_pdfs
 
@@ -385,7 +389,9 @@ def _plan(
             report.up_to_date += 1
             continue
         kept = old.files if old is not None and old.empreinte == empreinte else {}
-        rows.append(ManifestRow(recipient.id, empreinte, dict(kept)))
+        # A file removed, changed or replaced by a link since is redone (and a link then refused).
+        intact = {kind: entry for kind, entry in kept.items() if is_intact(out_dir, *entry)}
+        rows.append(ManifestRow(recipient.id, empreinte, intact))
         todo.append((recipient, empreinte))
     return rows, todo
 

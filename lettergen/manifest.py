@@ -101,14 +101,13 @@ def is_up_to_date(row: ManifestRow | None, empreinte: str, formats: tuple[str, .
     """
     if row is None or row.empreinte != empreinte:
         return False
-    for kind in formats:
-        if kind not in row.files:
-            return False
-        name, digest = row.files[kind]
-        path = out_dir / name
-        if not _is_regular(path) or sha256_file(path) != digest:
-            return False
-    return True
+    return all(kind in row.files and is_intact(out_dir, *row.files[kind]) for kind in formats)
+
+
+def is_intact(out_dir: Path, name: str, digest: str) -> bool:
+    """Tell whether ``out_dir/name`` is a regular file (not a link) with this sha256."""
+    path = out_dir / name
+    return _is_regular(path) and sha256_file(path) == digest
 
 
 def _is_regular(path: Path) -> bool:

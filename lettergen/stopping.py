@@ -60,7 +60,10 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def ignore_interrupt() -> None:
-    """For worker processes: Ctrl-C reaches the whole process group, but only the main process
-    acts on it (it terminates the workers); a worker would print a ``KeyboardInterrupt`` traceback."""
+def worker_signals() -> None:
+    """For worker processes: Ctrl-C reaches the whole process group, but only the main process acts
+    on it (a worker would print a ``KeyboardInterrupt`` traceback). SIGTERM, which the main process
+    sends to stop its workers, keeps its default: the worker ends at once, silently; a temporary
+    file it leaves is removed by the main process (it holds the folder's lock, so it is not another
+    run's). Raising from a handler there instead could leave a worker stuck on a lock at exit."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
