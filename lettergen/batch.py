@@ -542,7 +542,10 @@ def _remove_stale_temporaries(out_dir: Path) -> None:
             path.unlink(missing_ok=True)
     for pattern in (".lettergen-docx-*", ".lettergen-pdf-*"):
         for path in out_dir.glob(pattern):
-            shutil.rmtree(path, ignore_errors=True)  # never follows a link: rmtree refuses one
+            if path.is_symlink():  # planted: the link goes, what it points to stays
+                with suppress(OSError):
+                    path.unlink()
+            shutil.rmtree(path, ignore_errors=True)
 
 
 # --- file names -------------------------------------------------------------------------
