@@ -44,7 +44,7 @@ from lettergen.manifest import (
 )
 from lettergen.read.recipients import read_recipients
 from lettergen.read.records import ReadResult, Recipient
-from lettergen.stopping import Stopped, worker_signals
+from lettergen.stopping import Stopped, detach_worker
 from lettergen.template.render import LetterTemplate, check_template, load_template, render_letter
 
 MERGED_NAME = "lettres-a-imprimer.pdf"
@@ -249,8 +249,8 @@ def _init_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
 
 
 def _start_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
-    """A pool process's initializer: the main process alone answers Ctrl-C (see stopping.py)."""
-    worker_signals()
+    """A pool process's initializer: the main process alone answers signals (see stopping.py)."""
+    detach_worker()
     _init_worker(sources, figure_names)
 
 

@@ -8,7 +8,11 @@ closed, worker processes are terminated. The next run resumes from the journal.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.connection
+import os
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -33,13 +37,13 @@ class Stopped(BaseException):
     @property
     def line(self) -> str:
         """The one French line telling the user what happened and what to do."""
-        from lettergen.french import pluriel
+        from lettergen.french import nombre, pluriel
 
         again = "relancez la même commande pour terminer"
         if self.written is None or self.total is None:
             return f"interrompu ; {again}"
         done = pluriel(self.written, "lettre écrite", "lettres écrites")
-        return f"interrompu : {done} sur {self.total} ; {again}"
+        return f"interrompu : {done} sur {nombre(self.total)} ; {again}"
 
 
 def _raise(signum: int, frame: FrameType | None) -> None:
@@ -60,10 +64,22 @@ def stop_on_signals() -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def worker_signals() -> None:
-    """For worker processes: Ctrl-C reaches the whole process group, but only the main process acts
-    on it (a worker would print a ``KeyboardInterrupt`` traceback). SIGTERM, which the main process
-    sends to stop its workers, keeps its default: the worker ends at once, silently; a temporary
-    file it leaves is removed by the main process (it holds the folder's lock, so it is not another
-    run's). Raising from a handler there instead could leave a worker stuck on a lock at exit."""
+def detach_worker() -> None:
+    """For worker processes: leave the run's process group, and end when the main process ends.
+
+    Ctrl-C and ``kill -TERM -PGID`` reach a whole process group. A pool worker killed at a random
+    point may die holding one of the pool's shared locks, and the main process's cleanup then
+    waits for it forever. In their own session, workers are reached by nothing but the main
+    process, which stops them in order. In exchange they must not outlive it (kill -9): a thread
+    waits on the pipe the main process holds and ends the worker when it closes.
+    """
+    os.setsid()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+
+
+def _end_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)  # the main process is gone: nobody wants this worker's letters any more
