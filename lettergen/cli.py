@@ -1,7 +1,7 @@
 """Command line: parse options, call the library, turn its errors into French lines.
 
 Exit codes: 0 success, 1 invalid input (every problem printed, nothing
-written), 2 usage error, 130 / 143 stopped by SIGINT / SIGTERM.
+written), 2 usage error; generate: 130 / 143 stopped by SIGINT / SIGTERM.
 """
 
 from __future__ import annotations
@@ -245,6 +245,7 @@ def generate(
     """Écrire une lettre par destinataire dans le dossier de sortie."""
     from lettergen.batch import GenerateOptions, load_campaign
     from lettergen.batch import generate as run
+    from lettergen.stopping import Stopped, stop_on_signals
 
     sources = _sources(**data)
     options = GenerateOptions(
@@ -257,13 +258,17 @@ def generate(
         dry_run=dry_run,
     )
     try:
-        campaign = load_campaign(sources, render_check=False)
-        _warn(campaign.warnings)
-        stages = 2 if "pdf" in options.formats or options.merge else 1  # DOCX, then PDF
-        with _progress(len(campaign.recipients) * stages) as advance:
-            report = run(campaign, options, progress=advance)
+        with stop_on_signals():
+            campaign = load_campaign(sources, render_check=False)
+            _warn(campaign.warnings)
+            stages = 2 if "pdf" in options.formats or options.merge else 1  # DOCX, then PDF
+            with _progress(len(campaign.recipients) * stages) as advance:
+                report = run(campaign, options, progress=advance)
     except LettergenError as error:
         _fail(error)
+    except Stopped as stop:  # SIGINT, SIGTERM: one line, exit 130 / 143, no « Aborted! »
+        click.echo(stop.line, err=True)
+        sys.exit(stop.exit_code)
     _summarise(report, options)
 
 
@@ -548,17 +553,6 @@ def atelier(
 
 
 def main() -> None:
-    """Entry point of the ``lettergen`` console script.
-
-    SIGINT and SIGTERM stop any command with one French line (``generate``'s says how many
-    letters are complete), exit code 130 or 143, never a traceback nor click's « Aborted! ».
-    """
-    from lettergen.stopping import Stopped, stop_on_signals
-
+    """Entry point of the ``lettergen`` console script."""
     install_french_click(cli)
-    try:
-        with stop_on_signals():
-            cli(prog_name="lettergen")
-    except Stopped as stop:
-        click.echo(stop.line, err=True)
-        sys.exit(stop.exit_code)
+    cli(prog_name="lettergen")

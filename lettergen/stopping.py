@@ -55,7 +55,11 @@ def _raise(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def stop_on_signals() -> Iterator[None]:
-    """Turn SIGINT and SIGTERM into :class:`Stopped` for the block (main thread only)."""
+    """Turn SIGINT and SIGTERM into :class:`Stopped` for the block (in the main thread; elsewhere,
+    as when the atelier runs a generation, signals are the main thread's business: no change)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     previous = {number: signal.signal(number, _raise) for number in SIGNALS}
     try:
         yield

@@ -181,3 +181,15 @@ def test_ctrl_c_during_the_pdf_stage(hostile_dir: Path, soffice: str) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert_complete(out, count, ("pdf",))
+
+
+def test_kill_9_of_the_main_process_alone_leaves_no_worker(hostile_dir: Path) -> None:
+    """Workers live in their own session, out of reach of a group signal: when the main process is
+    killed outright they end by themselves (their pipes close), and the next run completes."""
+    process = start(hostile_dir, "--jobs", "2")
+    wait_for(lambda: journal_lines(hostile_dir / "out", "docx") >= 20, process)
+    os.kill(process.pid, signal.SIGKILL)
+    stdout, stderr = finish(process)  # returns once every process holding the pipes has ended
+    assert process.returncode == -signal.SIGKILL
+    assert "Traceback" not in stderr
+    assert_next_run_completes(hostile_dir, journal_lines(hostile_dir / "out", "docx"))
