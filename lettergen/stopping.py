@@ -73,11 +73,12 @@ def detach_worker() -> None:
 
     Ctrl-C and ``kill -TERM -PGID`` reach a whole process group. A pool worker killed at a random
     point may die holding one of the pool's shared locks, and the main process's cleanup then
-    waits for it forever. In their own session, workers are reached by nothing but the main
-    process, which stops them in order. In exchange they must not outlive it (kill -9): a thread
-    waits on the pipe the main process holds and ends the worker when it closes.
+    waits for it forever. In a process group of their own (same session: tools that follow a
+    run by its session still see them), workers are reached by nothing but the main process,
+    which stops them in order. In exchange they must not outlive it (kill -9): a thread waits on
+    the pipe the main process holds and ends the worker when it closes.
     """
-    os.setsid()
+    os.setpgid(0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:

@@ -44,7 +44,7 @@ def wait_for(condition, process: subprocess.Popen[bytes], timeout: float = 120) 
 
 
 def finish(process: subprocess.Popen[bytes]) -> tuple[str, str]:
-    """Wait for the run and all its processes: a worker left behind (in its own session) would
+    """Wait for the run and all its processes: a worker left behind (in its own process group) would
     hold the pipes open."""
     try:
         out, err = process.communicate(timeout=60)
@@ -184,7 +184,7 @@ def test_ctrl_c_during_the_pdf_stage(hostile_dir: Path, soffice: str) -> None:
 
 
 def test_kill_9_of_the_main_process_alone_leaves_no_worker(hostile_dir: Path) -> None:
-    """Workers live in their own session, out of reach of a group signal: when the main process is
+    """Workers live in their own process group, out of reach of a group signal: when the main process is
     killed outright they end by themselves (their pipes close), and the next run completes."""
     process = start(hostile_dir, "--jobs", "2")
     wait_for(lambda: journal_lines(hostile_dir / "out", "docx") >= 20, process)
