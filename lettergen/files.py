@@ -178,7 +178,8 @@ def _take_lock(path: Path) -> int:
         try:
             fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o666)
         except OSError as error:  # a read-only folder is the folder's problem, a link the file's
-            raise output_error(path if error.errno == errno.ELOOP else path.parent, error) from None
+            folder_wide = error.errno in (errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOSPC)
+            raise output_error(path.parent if folder_wide else path, error) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

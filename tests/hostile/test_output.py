@@ -149,7 +149,7 @@ def test_a_file_on_the_output_path_is_one_line(hostile_dir: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("name", [SECOND, ".lettergen-journal.csv"])
+@pytest.mark.parametrize("name", [SECOND, ".lettergen-journal.csv", ".lettergen-verrou"])
 def test_a_folder_where_a_file_should_be_is_one_line(hostile_dir: Path, name: str) -> None:
     (hostile_dir / "out" / name).mkdir(parents=True)
     (hostile_dir / "out" / name / "garde.txt").write_bytes(SECRET)
