@@ -5,6 +5,9 @@ writes nothing. Then the letters are rendered and written by ``jobs`` worker
 processes, each of which compiles the template and prepares the letterhead
 once. Each file is written under a temporary name and renamed; each finished
 file is journaled, so a killed run is completed by the next one.
+
+One run at a time per output folder (an OS lock, see lettergen/files.py), and a run stopped by
+SIGINT or SIGTERM (lettergen/stopping.py) says how many letters are complete before it exits.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ import shutil
 import tempfile
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from multiprocessing import get_context
@@ -26,12 +30,13 @@ from typing import Any
 
 from lettergen import __version__
 from lettergen.errors import InvalidInput, LettergenError, LetterheadError, OutputError, Problem
-from lettergen.files import make_folder, output_error, write_atomically
+from lettergen.files import folder_lock, make_folder, output_error, refuse_link, write_atomically
 from lettergen.french import territory
 from lettergen.letter import Letter
 from lettergen.manifest import (
     Journal,
     ManifestRow,
+    is_intact,
     is_up_to_date,
     load_previous,
     sha256_file,
@@ -40,6 +45,7 @@ from lettergen.manifest import (
 from lettergen.notices import example_identity, unverified_titles
 from lettergen.read.recipients import read_recipients
 from lettergen.read.records import ReadResult, Recipient
+from lettergen.stopping import Stopped, detach_worker
 from lettergen.template.render import LetterTemplate, check_template, load_template, render_letter
 
 MERGED_NAME = "lettres-a-imprimer.pdf"
@@ -234,13 +240,16 @@ class _LetterMaker:
             return Problem(error.file, error.line, f"{error.message} (destinataire « {recipient.id} »)")
         return None
 
-    def write(self, job: tuple[Recipient, str]) -> Written | LettergenError:
-        """Render and write one DOCX; return what was written, or the error (errors pickle)."""
-        recipient, target_dir = job
+    def write(self, job: tuple[Recipient, str] | tuple[Recipient, str, str]) -> Written | LettergenError:
+        """Render and write one DOCX; return what was written, or the error (errors pickle).
+
+        ``job``: the recipient, the folder and the file stem (default: the recipient's own).
+        """
+        recipient, target_dir, *stem = job
         try:
             letter = self.letter(recipient)
             data = self.writer.render(letter, self.letter_date)
-            name = f"{recipient_file_stem(recipient)}.docx"
+            name = f"{stem[0] if stem else recipient_file_stem(recipient)}.docx"
             write_atomically(Path(target_dir) / name, data)
         except LettergenError as error:
             return error
@@ -252,12 +261,18 @@ def _init_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
     _maker = _LetterMaker(sources, figure_names)
 
 
+def _start_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
+    """A pool process's initializer: the main process alone answers signals (see stopping.py)."""
+    detach_worker()
+    _init_worker(sources, figure_names)
+
+
 def _validate(recipient: Recipient) -> Problem | None:
     assert _maker is not None
     return _maker.validate(recipient)
 
 
-def _write(job: tuple[Recipient, str]) -> Written | LettergenError:
+def _write(job: tuple[Recipient, str, str]) -> Written | LettergenError:
     assert _maker is not None
     return _maker.write(job)
 
@@ -276,7 +291,7 @@ class _Workers:
         if jobs > 1 and letters >= SMALL_RUN:
             context = get_context("forkserver")
             context.set_forkserver_preload(["lettergen.batch", "lettergen.writers.docx"])
-            self._pool = context.Pool(jobs, _init_worker, (sources, figure_names))
+            self._pool = context.Pool(jobs, _start_worker, (sources, figure_names))
         else:
             _init_worker(sources, figure_names)
 
@@ -300,19 +315,45 @@ def generate(
 
     Every letter to write is rendered once before anything is written, in the
     worker processes; any problem raises :class:`InvalidInput` with nothing
-    written, unless ``skip_invalid`` is set.
+    written, unless ``skip_invalid`` is set. A signal raises :class:`Stopped` with the
+    number of letters complete on disk.
     """
     if campaign.problems and not options.skip_invalid:
         raise InvalidInput(campaign.problems)
     started = time.perf_counter()
-    out_dir = options.out_dir
     formats = tuple(dict.fromkeys(options.formats + (("pdf",) if options.merge else ())))
-    report = GenerateReport(out_dir, skipped=list(campaign.problems))
+    report = GenerateReport(options.out_dir, skipped=list(campaign.problems))
     if "pdf" in formats and not options.dry_run:
         from lettergen.writers.pdf import find_soffice
 
         find_soffice()  # fail at once, before any DOCX, when LibreOffice is missing
-    rows, todo = _plan(campaign, formats, out_dir, options.force, report)
+    rows: list[ManifestRow] = []
+    try:
+        with ExitStack() as held:
+            _generate(campaign, options, formats, report, progress, rows, held)
+    except Stopped as stop:
+        done = sum(all(kind in row.files for kind in formats) for row in rows)
+        raise Stopped(stop.signum, done, len(rows) or len(campaign.recipients)) from None
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _generate(
+    campaign: Campaign,
+    options: GenerateOptions,
+    formats: tuple[str, ...],
+    report: GenerateReport,
+    progress: Callable[[int], None] | None,
+    rows: list[ManifestRow],
+    held: ExitStack,
+) -> None:
+    """Plan, check and write under the folder's lock; ``rows`` is filled in as letters land."""
+    out_dir = options.out_dir
+    locked = not options.dry_run and out_dir.is_dir()
+    if locked:  # before reading what earlier runs left there
+        held.enter_context(folder_lock(out_dir))
+    planned, todo = _plan(campaign, formats, out_dir, options.force, report)
+    rows.extend(planned)
     workers = (
         _Workers(campaign.sources, campaign.data.figure_names, options.jobs, len(todo)) if todo else None
     )
@@ -322,24 +363,27 @@ def generate(
             raise InvalidInput(invalid.values())
         report.skipped.extend(invalid.values())
         todo = [item for item in todo if item[0].id not in invalid]
-        rows = [row for row in rows if row.id not in invalid]
+        rows[:] = [row for row in rows if row.id not in invalid]
         if options.dry_run:
             report.planned = [recipient.id for recipient, _ in todo]
-            return report
-        make_folder(out_dir)
+            return
+        if not locked:  # nothing was there: created only now that every letter renders
+            held.enter_context(folder_lock(make_folder(out_dir)))
+            locked = True
         _remove_stale_temporaries(out_dir)
-        _write_all(workers, campaign, rows, todo, formats, options, report, progress)
+        stems = file_stems(campaign.data.recipients)
+        _write_all(workers, campaign, rows, todo, formats, options, report, progress, stems)
     finally:
         if workers is not None:
             workers.close()
+        if locked:  # what workers stopped mid-letter left under temporary names
+            _remove_stale_temporaries(out_dir)
     if options.merge:
         from lettergen.writers.pdf import merge_pdfs
 
         pdfs = [out_dir / row.files["pdf"][0] for row in rows if "pdf" in row.files]
         report.merged = out_dir / MERGED_NAME
         merge_pdfs(pdfs, report.merged)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _plan(
@@ -358,7 +402,9 @@ def _plan(
             report.up_to_date += 1
             continue
         kept = old.files if old is not None and old.empreinte == empreinte else {}
-        rows.append(ManifestRow(recipient.id, empreinte, dict(kept)))
+        # A file removed, changed or replaced by a link since is redone (and a link then refused).
+        intact = {kind: entry for kind, entry in kept.items() if is_intact(out_dir, *entry)}
+        rows.append(ManifestRow(recipient.id, empreinte, intact))
         todo.append((recipient, empreinte))
     return rows, todo
 
@@ -381,6 +427,7 @@ def _write_all(
     options: GenerateOptions,
     report: GenerateReport,
     progress: Callable[[int], None] | None,
+    stems: dict[str, str],
 ) -> None:
     out_dir = options.out_dir
     by_id = {row.id: row for row in rows}
@@ -388,7 +435,7 @@ def _write_all(
     try:
         keep_docx = "docx" in formats
         docx_dir = out_dir if keep_docx else _scratch_folder(out_dir)
-        docx_names = _write_docx(workers, todo, docx_dir, by_id, journal, report, progress, keep_docx)
+        docx_names = _write_docx(workers, todo, docx_dir, by_id, journal, report, progress, keep_docx, stems)
         if "pdf" in formats:
             _write_pdf(
                 docx_names, docx_dir, options, campaign.sources.letter_date, by_id, journal, report, progress
@@ -410,6 +457,7 @@ def _write_docx(
     report: GenerateReport,
     progress: Callable[[int], None] | None,
     keep_docx: bool,
+    stems: dict[str, str],
 ) -> dict[str, str]:
     """Write the DOCX letters still to do; return every letter's DOCX file name.
 
@@ -417,11 +465,13 @@ def _write_docx(
     """
     docx_names = {row.id: row.files["docx"][0] for row in by_id.values() if "docx" in row.files}
     work = [
-        (recipient, str(docx_dir)) for recipient, _ in todo if not (keep_docx and recipient.id in docx_names)
+        (recipient, str(docx_dir), stems.get(recipient.id) or recipient_file_stem(recipient))
+        for recipient, _ in todo
+        if not (keep_docx and recipient.id in docx_names)
     ]
     if workers is None or not work:
         return docx_names
-    for (recipient, _), outcome in zip(work, workers.map(_write, work), strict=True):
+    for (recipient, _, _), outcome in zip(work, workers.map(_write, work), strict=True):
         if isinstance(outcome, OutputError):
             raise outcome
         if isinstance(outcome, LettergenError):
@@ -482,7 +532,8 @@ def _write_pdf(
 
 
 def _remove(path: Path) -> None:
-    """Delete the output file ``path`` if it exists."""
+    """Delete the output file ``path`` if it exists (a link planted there is refused, not removed)."""
+    refuse_link(path)
     try:
         path.unlink(missing_ok=True)
     except OSError as error:
@@ -502,8 +553,12 @@ def _remove_stale_temporaries(out_dir: Path) -> None:
     for path in out_dir.glob(".*.tmp"):
         with suppress(OSError):  # hidden and never read: one that cannot go does no harm
             path.unlink(missing_ok=True)
-    for path in out_dir.glob(".lettergen-docx-*"):
-        shutil.rmtree(path, ignore_errors=True)
+    for pattern in (".lettergen-docx-*", ".lettergen-pdf-*"):
+        for path in out_dir.glob(pattern):
+            if path.is_symlink():  # planted: the link goes, what it points to stays
+                with suppress(OSError):
+                    path.unlink()
+            shutil.rmtree(path, ignore_errors=True)
 
 
 # --- file names -------------------------------------------------------------------------
@@ -557,3 +612,25 @@ def file_stem(recipient_id: str, departement_nom: str, nom: str) -> str:
 def recipient_file_stem(recipient: Recipient) -> str:
     """The file name of ``recipient``'s letters, without suffix: ``33-gironde-martin``."""
     return file_stem(recipient.id, territory(recipient.departement).nom, recipient.nom)
+
+
+def file_stems(recipients: Iterable[Recipient]) -> dict[str, str]:
+    """Each recipient's file stem by id, no two alike, even on a disk that ignores case.
+
+    A recipient keeps its own name (:func:`recipient_file_stem`) unless another one's is the same,
+    case aside: long ids cut to the same 80 characters, ids differing only in case, an id with a
+    hyphen that reads like another's id and département. Each of those gets the start of its id's
+    sha256 as a suffix, so the names depend on the ids alone, not on the recipients' order.
+    """
+    natural = {recipient.id: recipient_file_stem(recipient) for recipient in recipients}
+    stems = dict(natural)
+    reserved = Counter([Path(MERGED_NAME).stem])  # the print PDF of --merge
+    for width in (8, 16, 64):
+        counts = Counter(stem.lower() for stem in stems.values()) + reserved
+        clashing = [letter_id for letter_id, stem in stems.items() if counts[stem.lower()] > 1]
+        if not clashing:
+            break
+        for letter_id in clashing:
+            digest = hashlib.sha256(letter_id.encode()).hexdigest()[:width]
+            stems[letter_id] = f"{natural[letter_id][: MAX_STEM - width - 1].rstrip('-')}-{digest}"
+    return stems

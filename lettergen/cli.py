@@ -1,7 +1,7 @@
 """Command line: parse options, call the library, turn its errors into French lines.
 
 Exit codes: 0 success, 1 invalid input (every problem printed, nothing
-written), 2 usage error.
+written), 2 usage error; generate: 130 / 143 stopped by SIGINT / SIGTERM.
 """
 
 from __future__ import annotations
@@ -248,6 +248,7 @@ def generate(
     """Écrire une lettre par destinataire dans le dossier de sortie."""
     from lettergen.batch import GenerateOptions, load_campaign
     from lettergen.batch import generate as run
+    from lettergen.stopping import Stopped, stop_on_signals
 
     sources = _sources(**data)
     options = GenerateOptions(
@@ -260,15 +261,19 @@ def generate(
         dry_run=dry_run,
     )
     try:
-        campaign = load_campaign(sources, render_check=False)
-        _warn(campaign.warnings)
-        if skip_invalid or not campaign.problems:  # else the run stops on the data's problems
-            _warn(_letterhead_warnings(sources.letterhead))
-        stages = 2 if "pdf" in options.formats or options.merge else 1  # DOCX, then PDF
-        with _progress(len(campaign.recipients) * stages) as advance:
-            report = run(campaign, options, progress=advance)
+        with stop_on_signals():
+            campaign = load_campaign(sources, render_check=False)
+            _warn(campaign.warnings)
+            if skip_invalid or not campaign.problems:  # else the run stops on the data's problems
+                _warn(_letterhead_warnings(sources.letterhead))
+            stages = 2 if "pdf" in options.formats or options.merge else 1  # DOCX, then PDF
+            with _progress(len(campaign.recipients) * stages) as advance:
+                report = run(campaign, options, progress=advance)
     except LettergenError as error:
         _fail(error)
+    except Stopped as stop:  # SIGINT, SIGTERM: one line, exit 130 / 143, no « Aborted! »
+        click.echo(stop.line, err=True)
+        sys.exit(stop.exit_code)
     _summarise(report, options)
 
 

@@ -172,16 +172,22 @@ def _send_command(kit: CliKit) -> click.Command:
 
         if options["drafts"] is not None and options["confirm"]:
             raise click.UsageError("--drafts et --confirm s'excluent : choisissez brouillons ou envoi")
+        from lettergen.stopping import Stopped, stop_on_signals
+
         sources = _sources(kit, options, followup=options["followup_after"] is not None)
         try:
-            campaign = letters.load(sources)
-            kit.warn(campaign.warnings)
-            if options["via"] == "courrier":
-                code = _send_post(campaign, options)
-            else:
-                code = _send_email(kit, campaign, options)
+            with stop_on_signals():
+                campaign = letters.load(sources)
+                kit.warn(campaign.warnings)
+                if options["via"] == "courrier":
+                    code = _send_post(campaign, options)
+                else:
+                    code = _send_email(kit, campaign, options)
         except LettergenError as error:
             kit.fail(error)
+        except Stopped as stop:  # the register knows what went out: the next run sends the rest
+            click.echo(stop.line, err=True)
+            sys.exit(stop.exit_code)
         sys.exit(code)
 
     return send

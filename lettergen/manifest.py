@@ -5,16 +5,24 @@ made it (``empreinte``), and each output file with its sha256. While a run is
 going, every finished file is appended to a journal and flushed, so a run
 killed at any point (kill -9 included) is completed by the next one without
 redoing what is already there.
+
+Nothing is read or appended through a symbolic link (see lettergen/files.py): a link planted
+under one of these names, or under a letter's name, is one French line and its target is left alone.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lettergen.files import atomic_writer, output_error
+from lettergen.files import atomic_writer, open_existing, output_error
 
 MANIFEST_NAME = "manifest.csv"
 JOURNAL_NAME = ".lettergen-journal.csv"
@@ -40,11 +48,24 @@ class ManifestRow:
 
 
 def sha256_file(path: Path) -> str:
+    """The sha256 of the file ``path``, read without following a link (refused in French)."""
+    fd = open_existing(path)
+    if fd is None:
+        raise output_error(path, OSError(errno.ENXIO, os.strerror(errno.ENXIO)))
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    with open(fd, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 16), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _records(path: Path) -> Iterator[list[str]]:
+    """The CSV lines of ``path`` if it is a regular file (a folder there records nothing)."""
+    fd = open_existing(path)
+    if fd is None:
+        return
+    with open(fd, newline="", encoding="utf-8") as handle:
+        yield from csv.reader(handle)
 
 
 def load_previous(out_dir: Path) -> dict[str, ManifestRow]:
@@ -53,41 +74,47 @@ def load_previous(out_dir: Path) -> dict[str, ManifestRow]:
     Something else under either name (a folder) records nothing: writing reports it.
     """
     rows: dict[str, ManifestRow] = {}
-    manifest = out_dir / MANIFEST_NAME
-    if manifest.is_file():
-        with open(manifest, newline="", encoding="utf-8") as handle:
-            for record in csv.DictReader(handle):
-                row = ManifestRow(record.get("id", ""), record.get("empreinte", ""))
-                for kind in FORMATS:
-                    if record.get(kind):
-                        row.files[kind] = (record[kind], record.get(f"{kind}_sha256", ""))
-                rows[row.id] = row
-    journal = out_dir / JOURNAL_NAME
-    if journal.is_file():
-        with open(journal, newline="", encoding="utf-8") as handle:
-            for line in csv.reader(handle):
-                if len(line) != 5:
-                    continue  # a line cut by a crash
-                letter_id, empreinte, kind, name, digest = line
-                previous = rows.get(letter_id)
-                if previous is None or previous.empreinte != empreinte:
-                    previous = rows[letter_id] = ManifestRow(letter_id, empreinte)
-                previous.files[kind] = (name, digest)
+    manifest = _records(out_dir / MANIFEST_NAME)
+    header = next(manifest, None)
+    for values in manifest:
+        record = dict(zip(header or (), values, strict=False))
+        row = ManifestRow(record.get("id", ""), record.get("empreinte", ""))
+        for kind in FORMATS:
+            if record.get(kind):
+                row.files[kind] = (record[kind], record.get(f"{kind}_sha256", ""))
+        rows[row.id] = row
+    for line in _records(out_dir / JOURNAL_NAME):
+        if len(line) != 5:
+            continue  # a line cut by a crash
+        letter_id, empreinte, kind, name, digest = line
+        previous = rows.get(letter_id)
+        if previous is None or previous.empreinte != empreinte:
+            previous = rows[letter_id] = ManifestRow(letter_id, empreinte)
+        previous.files[kind] = (name, digest)
     return rows
 
 
 def is_up_to_date(row: ManifestRow | None, empreinte: str, formats: tuple[str, ...], out_dir: Path) -> bool:
-    """Tell whether ``row`` already holds every format, unchanged on disk, for this empreinte."""
+    """Tell whether ``row`` already holds every format, unchanged on disk, for this empreinte.
+
+    A link under a letter's name is never up to date: writing the letter then reports it.
+    """
     if row is None or row.empreinte != empreinte:
         return False
-    for kind in formats:
-        if kind not in row.files:
-            return False
-        name, digest = row.files[kind]
-        path = out_dir / name
-        if not path.is_file() or sha256_file(path) != digest:
-            return False
-    return True
+    return all(kind in row.files and is_intact(out_dir, *row.files[kind]) for kind in formats)
+
+
+def is_intact(out_dir: Path, name: str, digest: str) -> bool:
+    """Tell whether ``out_dir/name`` is a regular file (not a link) with this sha256."""
+    path = out_dir / name
+    return _is_regular(path) and sha256_file(path) == digest
+
+
+def _is_regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 class Journal:
@@ -95,9 +122,15 @@ class Journal:
 
     def __init__(self, out_dir: Path):
         self.path = out_dir / JOURNAL_NAME
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
         try:
+            fd = os.open(self.path, flags, 0o666)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise OSError(errno.ENXIO, os.strerror(errno.ENXIO))
+            os.set_blocking(fd, True)
             # Open for the whole run, closed by close(): a line is added as each file lands.
-            self._handle = open(self.path, "a", newline="", encoding="utf-8")  # noqa: SIM115
+            self._handle = open(fd, "a", newline="", encoding="utf-8")  # noqa: SIM115
         except OSError as error:
             raise output_error(self.path, error) from None
         self._writer = csv.writer(self._handle)
@@ -110,11 +143,17 @@ class Journal:
             raise output_error(self.path, error) from None
 
     def close(self) -> None:
-        self._handle.close()
+        # A full disk may refuse the last buffered line: that letter is redone by the next run,
+        # and the error already being reported is the one the user must see.
+        with suppress(OSError):
+            self._handle.close()
 
     def remove(self) -> None:
         self.close()
-        self.path.unlink(missing_ok=True)
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as error:
+            raise output_error(self.path, error) from None
 
 
 def write_manifest(out_dir: Path, rows: list[ManifestRow]) -> Path:

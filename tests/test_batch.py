@@ -15,12 +15,26 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
-from lettergen.batch import Sources, Written, _LetterMaker, file_stem, load_campaign, recipient_file_stem
+from lettergen.batch import (
+    GenerateOptions,
+    Sources,
+    Written,
+    _LetterMaker,
+    file_stem,
+    file_stems,
+    generate,
+    load_campaign,
+    recipient_file_stem,
+)
 from lettergen.errors import InvalidInput, OutputError, Problem, TemplateError
-from lettergen.manifest import JOURNAL_NAME
+from lettergen.files import LOCK_NAME, folder_lock
+from lettergen.manifest import JOURNAL_NAME, Journal
 from lettergen.read.records import Recipient
+from lettergen.stopping import Stopped
 
 CODES = ["01", "13", "28", "33", "40", "49", "59", "64", "80", "974"]
 
@@ -261,3 +275,129 @@ def test_recipient_file_stem():
         id="33", genre="F", prenom="Claire", nom="MARTIN", departement="33", fonction="president_cd"
     )
     assert recipient_file_stem(who) == "33-gironde-martin"
+
+
+# --- file names that cannot collide -----------------------------------------------------------
+
+
+def president(ident: str, nom: str, departement: str = "33") -> Recipient:
+    return Recipient(
+        id=ident, genre="F", prenom="Anne", nom=nom, departement=departement, fonction="president_cd"
+    )
+
+
+def test_file_stems_keep_ordinary_names():
+    """Recipients whose names do not clash keep exactly their usual names."""
+    people = [president("33", "MARTIN"), president("2A", "Santoni", "2A"), president("59", "Lefebvre", "59")]
+    assert file_stems(people) == {r.id: recipient_file_stem(r) for r in people}
+    assert file_stems(people)["2A"] == "2A-corse-du-sud-santoni"
+
+
+def test_file_stems_part_recipients_whose_names_clash():
+    """Ids cut to the same 80 characters, ids differing only in case, an id that reads like
+    another's id and département: each its own name, case aside, suffixed from its id's sha256."""
+    long = "x" * 90
+    people = [
+        president(long + "1", "Martin"),
+        president(long + "2", "Martin"),
+        president("Ab", "Durand"),
+        president("AB", "Durand"),
+        president("33-gironde", "Petit"),
+        president("33", "Gironde Petit"),
+        president("59", "Lefebvre", "59"),
+    ]
+    stems = file_stems(people)
+    assert len({stem.lower() for stem in stems.values()}) == len(people)
+    assert all(len(stem) <= 80 for stem in stems.values())
+    assert stems["59"] == "59-nord-lefebvre"
+    digest = hashlib.sha256(b"AB").hexdigest()[:8]
+    assert stems["AB"] == f"AB-gironde-durand-{digest}"
+    assert stems["33"] == f"33-gironde-gironde-petit-{hashlib.sha256(b'33').hexdigest()[:8]}"
+    assert file_stems(reversed(people)) == stems  # the order of the recipients does not matter
+
+
+def test_a_name_like_a_suffixed_one_is_parted_too():
+    """A recipient whose own name is another's suffixed name: the suffixes grow until all differ."""
+    clash = [president("x" * 90 + "1", "Martin"), president("x" * 90 + "2", "Martin")]
+    suffixed = file_stems(clash)["x" * 90 + "2"]
+    lookalike = president(suffixed, "Martin")  # an 80-character id: its name is the id alone
+    assert recipient_file_stem(lookalike) == suffixed
+    stems = file_stems([*clash, lookalike])
+    assert len(set(stems.values())) == 3
+    assert stems[suffixed].endswith(hashlib.sha256(suffixed.encode()).hexdigest()[:16])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.text(alphabet="aAbB0-_.", min_size=1, max_size=100).filter(lambda s: s[0] not in "-."),
+            st.text(alphabet="aAbé -'L", max_size=400),
+        ),
+        max_size=12,
+        unique_by=lambda pair: pair[0],
+    )
+)
+def test_no_two_recipients_ever_share_a_file_name(pairs):
+    people = [president(ident, nom) for ident, nom in pairs]
+    stems = file_stems(people)
+    assert len({stem.lower() for stem in stems.values()}) == len(people)
+    assert all(0 < len(stem) <= 80 and not stem.startswith(".") for stem in stems.values())
+
+
+# --- signals and locks, in process ---------------------------------------------------------------
+
+
+def example_sources(recipients: Path) -> Sources:
+    return Sources(
+        template="segur",
+        templates_dir=Path("templates"),
+        recipients=recipients,
+        letterhead=Path("templates/papier_en_tete.docx"),
+        letter_date=date(2021, 7, 1),
+    )
+
+
+def test_a_stopped_run_counts_its_letters_and_the_next_one_completes(campaign_dir):
+    """Stopped (as the SIGINT handler raises it) after 7 letters: the count, nothing half-written,
+    the journal kept; the next run writes only the rest."""
+    campaign = load_campaign(example_sources(write_recipients(campaign_dir / "r.csv", 20)))
+    out = campaign_dir / "out"
+    seen = []
+
+    def progress(count: int) -> None:
+        seen.append(count)
+        if len(seen) == 7:
+            raise Stopped(signal.SIGINT)
+
+    with pytest.raises(Stopped) as caught:
+        generate(campaign, GenerateOptions(out, jobs=1), progress)
+    stop = caught.value
+    assert (stop.signum, stop.written, stop.total, stop.exit_code) == (signal.SIGINT, 7, 20, 130)
+    assert stop.line == "interrompu : 7 lettres écrites sur 20 ; relancez la même commande pour terminer"
+    assert journal_lines(out, "docx") == 7
+    assert len(list(out.glob("*.docx"))) == 7
+    assert not list(out.glob(".*.tmp")) and not (out / LOCK_NAME).exists()
+    assert not (out / "manifest.csv").exists()
+    report = generate(campaign, GenerateOptions(out, jobs=1))
+    assert (report.written, report.up_to_date) == (13, 7)
+    assert_complete(out, 20, ("docx",))
+
+
+def test_a_locked_folder_is_refused_before_anything_is_read_or_written(campaign_dir):
+    campaign = load_campaign(example_sources(write_recipients(campaign_dir / "r.csv", 3)))
+    out = campaign_dir / "out"
+    out.mkdir()
+    with folder_lock(out), pytest.raises(OutputError) as caught:
+        generate(campaign, GenerateOptions(out, jobs=1))
+    assert str(caught.value).startswith(f"{out}: un autre « lettergen generate » écrit déjà dans ce dossier")
+    assert list(out.iterdir()) == []
+
+
+def test_the_journal_is_never_appended_through_a_link(tmp_path):
+    target = tmp_path / "ailleurs.csv"
+    target.write_text("intact")
+    (tmp_path / JOURNAL_NAME).symlink_to(target)
+    with pytest.raises(OutputError, match="c'est un lien symbolique"):
+        Journal(tmp_path)
+    assert target.read_text() == "intact"

@@ -121,3 +121,28 @@ def test_a_followup_run_killed_midway_never_sends_twice_and_the_next_one_complet
     assert {row["modele"] for row in rows} == {"relance"} and len(rows) == COUNT
     states = Counter(row["etat"] for row in rows)
     assert set(states) <= {"envoyé", "incertain"} and states["incertain"] <= 1
+
+
+def test_sigterm_mid_run_is_one_french_line_and_the_next_run_sends_the_rest(campaign_dir, smtp_server):
+    """SIGTERM (or Ctrl-C) during `send --confirm`: exit 143, one French line, no traceback;
+    the next run sends every other letter, nobody twice."""
+    write_recipients(campaign_dir / "d.csv", COUNT)
+    collector = smtp_server.collector
+    collector.delay = 0.3
+    first = _send(campaign_dir, smtp_server.url)
+    deadline = time.monotonic() + 180
+    while len(collector.messages) < 5 and first.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert first.poll() is None, first.communicate()
+    first.send_signal(signal.SIGTERM)
+    out, err = first.communicate(timeout=60)
+    assert first.returncode == 143, err
+    assert err.splitlines()[-1] == "interrompu ; relancez la même commande pour terminer"
+    assert "Traceback" not in err and "Aborted" not in err
+    collector.delay = 0.0
+    second = _send(campaign_dir, smtp_server.url)
+    out, err = second.communicate(timeout=300)
+    assert "messages envoyés" in out, (out, err)
+    per_address = Counter(address for r in collector.messages for address in r.rcpt_tos)
+    assert max(per_address.values()) == 1
+    assert len(per_address) >= COUNT - 1  # at most the one in flight is left uncertain

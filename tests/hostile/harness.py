@@ -20,6 +20,7 @@ from pathlib import Path
 MEMORY_LIMIT = 2 << 30  # bytes of address space per process; LibreOffice and Python need room
 PEAK_LIMIT = 1 << 30  # the issue's bound on resident memory, checked by the cases
 _PEAK_MARK = "@@peak-rss-kib "
+_FILE_SIZE = "_HARNESS_RLIMIT_FSIZE"  # read (and removed) by the wrapper
 
 
 @dataclass(frozen=True)
@@ -45,8 +46,14 @@ def run_bounded(
     memory: int = MEMORY_LIMIT,
     stdin: bytes | None = None,
     env: dict[str, str] | None = None,
+    file_size: int | None = None,
 ) -> Outcome:
-    """Run ``lettergen ARGS`` in ``cwd`` with at most ``memory`` bytes of address space."""
+    """Run ``lettergen ARGS`` in ``cwd`` with at most ``memory`` bytes of address space.
+
+    ``file_size``: also no file larger than this many bytes (``RLIMIT_FSIZE``): a write past it
+    fails with EFBIG (Python ignores SIGXFSZ), a full disk anyone can cause without root.
+    """
+    limits = {_FILE_SIZE: str(file_size)} if file_size is not None else {}
     command = [sys.executable, __file__, str(memory), sys.executable, "-m", "lettergen", *args]
     process = subprocess.Popen(
         command,
@@ -55,7 +62,7 @@ def run_bounded(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, **(env or {}), **limits},
     )
     try:
         out, err = process.communicate(stdin, timeout=timeout)
@@ -75,6 +82,9 @@ def _wrap(argv: list[str]) -> int:
     """The wrapper: limit, run, wait, report the peak; exit with the command's code."""
     memory = int(argv[0])
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    file_size = os.environ.pop(_FILE_SIZE, None)
+    if file_size is not None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (int(file_size), int(file_size)))
     completed = subprocess.run(argv[1:], check=False)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     sys.stderr.write(f"\n{_PEAK_MARK}{peak}\n")
