@@ -18,9 +18,9 @@ from typing import Any
 from lettergen.batch import (
     Campaign,
     Sources,
+    file_stems,
     letter_fingerprint,
     load_campaign,
-    recipient_file_stem,
     run_fingerprint,
 )
 from lettergen.errors import ConversionError, LettergenError, Problem
@@ -45,10 +45,7 @@ class PreparedLetter:
     letter: Letter
     cover: str
     fingerprint: str
-
-    @property
-    def stem(self) -> str:
-        return recipient_file_stem(self.recipient)
+    stem: str  # its files' name, as ``generate`` gives it (:func:`~lettergen.batch.file_stems`)
 
     @property
     def pdf_name(self) -> str:
@@ -96,6 +93,9 @@ def prepare(
     """Render every recipient's letter and cover text; a recipient whose letter fails is a problem."""
     extras = extras or {}
     run = run_fingerprint(campaign.sources)
+    recipients = list(recipients)
+    # The names ``generate`` gives: two recipients never share a draft or a PDF.
+    stems = file_stems({r.id: r for r in [*campaign.data.recipients, *recipients]}.values())
     prepared: list[PreparedLetter] = []
     problems: list[Problem] = []
     for recipient in recipients:
@@ -108,7 +108,9 @@ def prepare(
                 Problem(error.file, error.line, f"{error.message} (destinataire « {recipient.id} »)")
             )
             continue
-        prepared.append(PreparedLetter(recipient, letter, cover, letter_fingerprint(run, recipient)))
+        prepared.append(
+            PreparedLetter(recipient, letter, cover, letter_fingerprint(run, recipient), stems[recipient.id])
+        )
     return prepared, problems
 
 

@@ -330,3 +330,16 @@ def test_cover_text_from_the_templates_courriel_section(campaign_dir, fake_pdfs)
         "Madame la Présidente,\n\nVeuillez trouver ci-joint notre lettre sur la situation de nos "
         "établissements en Gironde.\n\nBien à vous,\n"
     )
+
+
+def test_drafts_of_recipients_whose_names_clash_are_two_files(campaign_dir, fake_pdfs):
+    """Ids differing only in case: ``generate``'s names (a sha256 suffix each), never one file for two."""
+    path = write_recipients(campaign_dir / "d.csv", 2)
+    text = path.read_text(encoding="utf-8").replace("d000;", "lg-a;").replace("d001;", "LG-A;")
+    path.write_text(text.replace("LEFEBVRE", "MARTIN").replace(";59;", ";33;"), encoding="utf-8")
+    result = run("send", "--via", "email", "-r", "d.csv", *DATE, "--drafts", "brouillons")
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in (campaign_dir / "brouillons").iterdir())
+    assert len(names) == 2 and len({name.lower() for name in names}) == 2, names
+    assert all(name.lower().startswith("lg-a-gironde-martin-") for name in names), names
+    assert all(name.endswith(".eml") for name in names)
