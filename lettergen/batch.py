@@ -190,12 +190,16 @@ def run_fingerprint(sources: Sources) -> str:
 
 
 def _letterhead_bytes(path: Path) -> bytes:
-    if not path.is_file():  # the same line as DocxWriter's, which would say it a moment later
-        raise LetterheadError("papier à en-tête introuvable", file=str(path))
+    """The letterhead's bytes for the fingerprint: a regular file of bounded size, never a FIFO."""
+    from lettergen.read import limits
+    from lettergen.read.regular import NotRegular, read_regular
+
     try:
-        return path.read_bytes()
-    except OSError as error:
-        raise LetterheadError(f"papier à en-tête illisible ({error.strerror or error})", str(path)) from None
+        return read_regular(path, limits.FILE_BYTES)
+    except NotRegular as error:  # the same lines as read_letterhead's, which the CLI runs first
+        if error.reason == "fichier introuvable":
+            raise LetterheadError("papier à en-tête introuvable", file=str(path)) from None
+        raise LetterheadError(f"papier à en-tête illisible : {error.reason}", str(path)) from None
 
 
 def letter_fingerprint(run: str, recipient: Recipient) -> str:
@@ -378,10 +382,10 @@ def _generate(
             workers.close()
         if locked:  # what workers stopped mid-letter left under temporary names
             _remove_stale_temporaries(out_dir)
-    if options.merge:
+    pdfs = [out_dir / row.files["pdf"][0] for row in rows if "pdf" in row.files]
+    if options.merge and pdfs and not report.failures:  # a print file with letters missing misleads
         from lettergen.writers.pdf import merge_pdfs
 
-        pdfs = [out_dir / row.files["pdf"][0] for row in rows if "pdf" in row.files]
         report.merged = out_dir / MERGED_NAME
         merge_pdfs(pdfs, report.merged)
 

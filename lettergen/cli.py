@@ -313,6 +313,7 @@ def _progress(total: int) -> AbstractContextManager[Callable[[int], None] | None
 
 
 def _summarise(report: GenerateReport, options: GenerateOptions) -> None:
+    from lettergen.batch import MERGED_NAME
     from lettergen.french import pluriel
 
     out = f"{options.out_dir}/"
@@ -337,6 +338,8 @@ def _summarise(report: GenerateReport, options: GenerateOptions) -> None:
     problems = report.skipped + report.failures
     for problem in problems:
         click.echo(str(problem), err=True)
+    if options.merge and report.merged is None:
+        click.echo(f"{MERGED_NAME} non écrit : des lettres n'ont pas de PDF", err=True)
     if problems:
         click.echo(f"{pluriel(len(problems), 'lettre ignorée', 'lettres ignorées')}", err=True)
         sys.exit(1)
