@@ -285,12 +285,12 @@ COLLIDING = [
     ("AB", "Durand"),
     ("33-gironde", "Petit"),  # reads like id 33, département Gironde, name « Gironde Petit »
     ("33", "Gironde Petit"),
-    ("59", "L" * 400),  # a 400-character name
+    ("59", "L" * 100),  # the longest name the reader takes (a 400-character one is refused)
 ]
 
 
 def test_recipients_whose_names_clash_each_get_their_own_file(hostile_dir: Path) -> None:
-    """Long ids sharing a prefix, case-only differences, hyphens, a 400-character name: one file
+    """Long ids sharing a prefix, case-only differences, hyphens, a 100-character name: one file
     per recipient, each named in the manifest, each holding its own recipient's letter."""
     lines = ["id;civilite;prenom;nom;departement;adresse;code_postal;ville"]
     lines += [f"{ident};Madame;Anne;{nom};33;1 rue de la Paix;33000;Bordeaux" for ident, nom in COLLIDING]
