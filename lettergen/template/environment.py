@@ -34,13 +34,7 @@ from lettergen import french
 from lettergen.letter import escape_markup
 from lettergen.template import limits
 from lettergen.template.limited_filters import limited_filters, measured
-from lettergen.template.limited_template import (
-    LimitedTemplate,
-    built_value,
-    concat_parts,
-    limit_tree,
-    loop_items,
-)
+from lettergen.template.limited_template import HELPERS, LimitedTemplate, limit_tree
 from lettergen.template.limits import (
     MAX_INTEGER_DIGITS,
     MAX_RANGE,
@@ -51,6 +45,7 @@ from lettergen.template.limits import (
     check_brace_format,
     check_integer,
     check_size,
+    current_budget,
 )
 from lettergen.template.messages import suggest
 
@@ -77,7 +72,11 @@ def finalize(value: Any) -> str:
     if isinstance(value, _dt.date):
         return escape_markup(french.date_longue(value))
     text = value if type(value) is str else str(check_size(value, "valeur écrite"))
-    charge(0, len(text))
+    spending = current_budget()
+    if spending is not None:  # inline: the hot path of every render
+        spending.printed += len(text)
+        if spending.printed > spending.max_printed:
+            raise spending.printed_error()
     return escape_markup(text)
 
 
@@ -234,8 +233,6 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 }
 #: Values whose methods take sizes (``center``, ``zfill``, ``to_bytes``…): their numbers are bounded.
 _SIZED_OWNERS = frozenset({str, bytes, int})
-#: The environment's helpers that :func:`~lettergen.template.limited_template.limit_tree` calls.
-_HELPERS = frozenset(map(id, (loop_items, concat_parts, built_value)))
 
 
 def _check_operands(operator_name: str, left: Any, right: Any) -> None:
@@ -301,9 +298,6 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
     plain_types: frozenset[type] = frozenset()
     limited = True
     template_class: type[Template] = LimitedTemplate
-    loop_items = staticmethod(loop_items)
-    concat_parts = staticmethod(concat_parts)
-    built_value = staticmethod(built_value)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """``obj.attribute`` from a template, with a fast path for the vocabulary's data objects.
@@ -338,8 +332,6 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
         if not __self.limited:
             return super().call(__context, __obj, *args, **kwargs)
         charge()
-        if id(__obj) in _HELPERS:
-            return measured(super().call(__context, __obj, *args, **kwargs), "liste écrite dans le modèle")
         what = _callee(__obj)
         if type(getattr(__obj, "__self__", None)) in _SIZED_OWNERS:  # their numbers are sizes
             check_arguments(args, kwargs, what)
@@ -400,8 +392,8 @@ def make_environment(
     for name in ("cycler", "joiner", "lipsum", "range"):
         env.globals.pop(name, None)
     env.globals["range"] = limited_range
+    if limited:  # Jinja's filters; ours write at most a few words more than they are given
+        env.filters = {**limited_filters(env.filters), **HELPERS}
     env.filters.update(FILTERS)
-    if limited:
-        env.filters = limited_filters(env.filters)
     env.tests.update(TESTS)
     return env

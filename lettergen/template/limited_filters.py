@@ -155,13 +155,15 @@ def limited_filter(name: str, function: Filter) -> Filter:
 
     @functools.wraps(function)
     def limited(*args: Any, **kwargs: Any) -> Any:
-        charge()
         if sized:
             check_arguments(args[passed + 1 :], kwargs, what)
         if pre_check is not None and len(args) > passed:
             value = pre_check(args[passed], args[passed + 1 :], kwargs, what)
             args = (*args[:passed], value, *args[passed + 1 :])
-        return measured(function(*args, **kwargs), what)
+        result = function(*args, **kwargs)
+        if type(result) is str and len(result) <= MAX_SEQUENCE:
+            return result
+        return measured(result, what)
 
     return limited
 

@@ -12,9 +12,10 @@ and caps what each block and the whole letter write.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from typing import Any
 
-from jinja2 import Template, nodes
+from jinja2 import Template, nodes, pass_context
 from jinja2.visitor import NodeTransformer
 
 from lettergen.template.limits import (
@@ -22,13 +23,22 @@ from lettergen.template.limits import (
     MAX_LETTER,
     MAX_SEQUENCE,
     LimitExceeded,
-    budget,
     charge,
     check_size,
+    end_budget,
+    start_budget,
     too_long,
 )
 
 RenderFunction = Callable[[Any], Iterator[str]]
+
+
+#: Names of the helpers :func:`limit_tree` calls, registered as filters: a filter is called
+#: directly by the compiled code (a call would go through the sandbox), and these names,
+#: not being identifiers, cannot be written in a template.
+LOOP_ITEMS = "lettergen:loop_items"
+CONCAT_PARTS = "lettergen:concat_parts"
+BUILT_VALUE = "lettergen:built_value"
 
 
 class _Counting(NodeTransformer):
@@ -37,16 +47,16 @@ class _Counting(NodeTransformer):
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
         literal = sum(len(data.data) for data in node.find_all(nodes.TemplateData))
-        node.iter = _helper("loop_items", node.iter, nodes.Const(literal), lineno=node.lineno)
+        node.iter = _helper(LOOP_ITEMS, node.iter, nodes.Const(literal))
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
         self.generic_visit(node)
-        return _helper("concat_parts", *node.nodes, lineno=node.lineno)
+        return _helper(CONCAT_PARTS, *node.nodes)
 
     def _built(self, node: nodes.Expr) -> nodes.Node:
         self.generic_visit(node)
-        return _helper("built_value", node, lineno=node.lineno)
+        return _helper(BUILT_VALUE, node)
 
     def visit_Tuple(self, node: nodes.Tuple) -> nodes.Node:
         return self._built(node) if node.ctx == "load" else self.generic_visit(node)
@@ -55,9 +65,9 @@ class _Counting(NodeTransformer):
     visit_Dict = _built
 
 
-def _helper(name: str, *args: nodes.Node, lineno: int) -> nodes.Node:
-    call = nodes.Call(nodes.EnvironmentAttribute(name), list(args), [], None, None)
-    return call.set_lineno(lineno)
+def _helper(name: str, first: nodes.Node, *rest: nodes.Node) -> nodes.Node:
+    helper = nodes.Filter(first, name, list(rest), [], None, None)
+    return helper.set_lineno(first.lineno)
 
 
 def limit_tree(tree: nodes.Template) -> nodes.Template:
@@ -91,11 +101,31 @@ class CountedItems:
         return len(self._source)  # type: ignore[arg-type]
 
 
-def loop_items(iterable: Iterable[Any], literal: int) -> CountedItems:
+# Helpers take the context (``pass_context``) so that Jinja never calls them while compiling
+# to fold a constant: each render needs its own counted loop.
+
+
+#: Iterables whose length is known before the loop runs: their turns are charged at once.
+_SIZED = frozenset({list, tuple, range, dict, str, set, frozenset})
+
+
+@pass_context
+def loop_items(context: Any, iterable: Iterable[Any], literal: int) -> Iterable[Any]:
+    """What ``{% for %}`` iterates: each turn a step, the loop's literal text written again.
+
+    A list's turns are all charged before the first (Jinja's loops never stop early), so that
+    the loop itself runs as Jinja compiled it; an iterator's are charged one by one.
+    """
+    if type(iterable) in _SIZED:
+        turns = len(iterable)  # type: ignore[arg-type]
+        charge(turns + 1, turns * literal)
+        return iterable
+    charge()
     return CountedItems(iterable, literal)
 
 
-def concat_parts(*parts: Any) -> str:
+@pass_context
+def concat_parts(context: Any, *parts: Any) -> str:
     """``a ~ b ~ c``: measured before it is joined."""
     texts = [part if type(part) is str else str(check_size(part, "opérateur ~")) for part in parts]
     if sum(map(len, texts)) > MAX_SEQUENCE:
@@ -103,9 +133,13 @@ def concat_parts(*parts: Any) -> str:
     return "".join(texts)
 
 
-def built_value(value: Any) -> Any:
-    """A list, tuple or dict written in the template (measured by the sandbox's call)."""
-    return value
+@pass_context
+def built_value(context: Any, value: Any) -> Any:
+    """A list, tuple or dict written in the template, measured."""
+    return check_size(value, "liste écrite dans le modèle")
+
+
+HELPERS = {LOOP_ITEMS: loop_items, CONCAT_PARTS: concat_parts, BUILT_VALUE: built_value}
 
 
 # --------------------------------------------------------------------------- output caps
@@ -118,7 +152,7 @@ def _writer_place(generator: Any) -> tuple[str, int] | None:
         frame = getattr(generator, "gi_frame", None)
         if frame is None:
             break
-        if frame.f_code is capped.__code__:  # a block's cap: look at the block it caps
+        if frame.f_code is capped.__code__:  # a block's cap: look into the block
             generator = frame.f_locals.get("pieces")
             continue
         template = frame.f_globals.get("__jinja_template__")
@@ -128,14 +162,43 @@ def _writer_place(generator: Any) -> tuple[str, int] | None:
     return place
 
 
-def capped(pieces: Iterator[str], limit: int, message: str) -> Iterator[str]:
-    """``pieces``, until they add up to more than ``limit`` characters."""
+#: Pieces of output taken at once: counted in C (``islice``, ``map(len)``), not one by one
+#: in Python, which would cost more than the rest of the limits. A limit is then seen at
+#: most this many pieces late, each piece being at most a long text.
+CHUNK = 128
+LETTER_MESSAGE = f"lettre de plus de {MAX_LETTER} caractères"
+
+
+def written(pieces: Iterator[str], limit: int, message: str) -> str:
+    """The text of ``pieces``, unless they add up to more than ``limit`` characters."""
+    parts: list[str] = []
     total = 0
-    for piece in pieces:
-        total += len(piece)
+    while chunk := list(islice(pieces, CHUNK)):
+        total += sum(map(len, chunk))
         if total > limit:
             raise LimitExceeded(message, _writer_place(pieces))
-        yield piece
+        if len(chunk) < CHUNK and not parts:  # a short letter: one chunk
+            return "".join(chunk)
+        parts += chunk
+    return "".join(parts)
+
+
+def capped(pieces: Iterator[str], limit: int, message: str, where: Any = None) -> Iterator[str]:
+    """``pieces``, until they add up to more than ``limit`` characters (``where`` they come from)."""
+    total = 0
+    while chunk := list(islice(pieces, CHUNK)):
+        total += sum(map(len, chunk))
+        if total > limit:
+            raise LimitExceeded(message, _writer_place(pieces) or where)
+        yield from chunk
+
+
+def _defined_at(function: Any) -> tuple[str, int] | None:
+    """(template file, line) where a compiled block function was written."""
+    template = getattr(function, "__globals__", {}).get("__jinja_template__")
+    if template is None or not template.filename:
+        return None
+    return template.filename, template.get_corresponding_lineno(function.__code__.co_firstlineno)
 
 
 class CappedBlock:
@@ -152,7 +215,7 @@ class CappedBlock:
         self._message = f"bloc « {name} » de plus de {MAX_BLOCK} caractères"
 
     def __call__(self, context: Any) -> Iterator[str]:
-        return capped(self.render(context), MAX_BLOCK, self._message)
+        return capped(self.render(context), MAX_BLOCK, self._message, _defined_at(self.render))
 
     def __eq__(self, other: object) -> bool:
         return other is self or other is self.render
@@ -161,21 +224,50 @@ class CappedBlock:
         return hash(self.render)
 
 
-class LimitedTemplate(Template):
-    """A template whose every render spends a fresh budget and writes at most :data:`MAX_LETTER`."""
+class _CappingList(list[Any]):
+    """A block's render functions (its own, then its parents'), each capped as it comes in."""
 
-    @classmethod
-    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Template:
-        template = super()._from_namespace(environment, namespace, globals)
-        template.blocks = {name: CappedBlock(name, f) for name, f in template.blocks.items()}
-        return template
+    def __init__(self, name: str, functions: Iterable[RenderFunction]):
+        self.name = name
+        super().__init__(CappedBlock(name, f) for f in functions)
+
+    def append(self, function: RenderFunction) -> None:
+        super().append(CappedBlock(self.name, function))
+
+
+class _CappingBlocks(dict[str, Any]):
+    """``context.blocks`` whose every block is capped, those the parents add included."""
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        if name not in self:
+            self[name] = _CappingList(name, ())
+        return self[name]
+
+
+class LimitedTemplate(Template):
+    """A template whose every render spends a fresh budget and writes at most :data:`MAX_LETTER`.
+
+    A letter longer than :data:`MAX_BLOCK` is rendered a second time with each block capped,
+    to name a block too long: capping every block of every letter would cost more than all
+    the other limits together, and a real letter is far shorter.
+    """
 
     def render(self, *args: Any, **kwargs: Any) -> str:
-        context = self.new_context(dict(*args, **kwargs))
-        message = f"lettre de plus de {MAX_LETTER} caractères"
-        with budget():
-            try:
-                return "".join(capped(self.root_render_func(context), MAX_LETTER, message))
-            except Exception:
-                self.environment.handle_exception()
+        variables = dict(*args, **kwargs)
+        text = self._render(variables, careful=False)
+        if len(text) > MAX_BLOCK:
+            self._render(variables, careful=True)
+        return text
+
+    def _render(self, variables: dict[str, Any], careful: bool) -> str:
+        context = self.new_context(variables)
+        if careful:
+            context.blocks = _CappingBlocks({n: _CappingList(n, f) for n, f in context.blocks.items()})
+        token = start_budget()
+        try:
+            return written(self.root_render_func(context), MAX_LETTER, LETTER_MESSAGE)
+        except Exception:
+            self.environment.handle_exception()
+        finally:
+            end_budget(token)
         raise AssertionError("handle_exception always raises")  # pragma: no cover

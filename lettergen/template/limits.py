@@ -15,8 +15,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
+from contextvars import ContextVar, Token
 from typing import Any
 
 from jinja2.exceptions import SecurityError
@@ -66,21 +65,22 @@ def too_big(what: str) -> LimitExceeded:
 # --------------------------------------------------------------------------- the budget
 
 
-@dataclass
 class Budget:
     """What one letter may still spend. Mutable on purpose: it is spent as the letter renders,
     and belongs to that render only (see :func:`budget`)."""
 
-    max_steps: int = MAX_STEPS
-    cpu_seconds: float = CPU_SECONDS
-    max_printed: int = MAX_PRINTED
-    steps: int = 0
-    printed: int = 0
-    _deadline: float = 0.0
-    _next_clock: int = CLOCK_EVERY
+    __slots__ = ("_deadline", "_next_clock", "cpu_seconds", "max_printed", "max_steps", "printed", "steps")
 
-    def __post_init__(self) -> None:
-        self._deadline = time.thread_time() + self.cpu_seconds
+    def __init__(
+        self, max_steps: int = MAX_STEPS, cpu_seconds: float = CPU_SECONDS, max_printed: int = MAX_PRINTED
+    ):
+        self.max_steps, self.cpu_seconds, self.max_printed = max_steps, cpu_seconds, max_printed
+        self.steps = self.printed = 0
+        self._next_clock = min(CLOCK_EVERY, max_steps + 1)
+        self._deadline = time.thread_time() + cpu_seconds
+
+    def printed_error(self) -> LimitExceeded:
+        return LimitExceeded(f"plus de {self.max_printed} caractères écrits pour une lettre")
 
     def charge(self, steps: int = 1, printed: int = 0) -> None:
         """Spend ``steps`` steps and ``printed`` printed characters; raise when one runs out."""
@@ -88,13 +88,13 @@ class Budget:
         if printed:
             self.printed += printed
             if self.printed > self.max_printed:
-                raise LimitExceeded(f"plus de {self.max_printed} caractères écrits pour une lettre")
+                raise self.printed_error()
         if self.steps >= self._next_clock:
             if self.steps > self.max_steps:
                 raise LimitExceeded(
                     f"plus de {self.max_steps} étapes de calcul pour une lettre (boucle ou appel sans fin ?)"
                 )
-            self._next_clock = self.steps + CLOCK_EVERY
+            self._next_clock = min(self.steps + CLOCK_EVERY, self.max_steps + 1)
             if time.thread_time() > self._deadline:
                 raise LimitExceeded(f"plus de {self.cpu_seconds:g} s de calcul pour une lettre")
 
@@ -102,6 +102,15 @@ class Budget:
 # The budget of the render running in this thread (or task): a context variable, so that
 # renders in the workbench's threads and in worker processes each spend their own.
 _CURRENT: ContextVar[Budget | None] = ContextVar("lettergen_template_budget", default=None)
+
+
+def start_budget(spending: Budget | None = None) -> Token[Budget | None]:
+    """Give the renders of this thread (or task) ``spending``, a fresh :class:`Budget` by default."""
+    return _CURRENT.set(spending or Budget())
+
+
+def end_budget(token: Token[Budget | None]) -> None:
+    _CURRENT.reset(token)
 
 
 @contextmanager
@@ -120,6 +129,10 @@ def charge(steps: int = 1, printed: int = 0) -> None:
     spending = _CURRENT.get()
     if spending is not None:
         spending.charge(steps, printed)
+
+
+#: The budget of the render running in this thread, or ``None``.
+current_budget = _CURRENT.get
 
 
 # --------------------------------------------------------------------------- sizes

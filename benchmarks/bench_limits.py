@@ -1,0 +1,103 @@
+"""What the template limits cost per letter: the example campaign rendered with and without them.
+
+    python benchmarks/bench_limits.py               # 2,000 recipients, 7 rounds
+    python benchmarks/bench_limits.py --recipients 500 --rounds 3
+
+Data: the example campaign (recipients/exemple.csv, recipients/chiffres_exemple.csv,
+templates/) with its recipients repeated under new ids up to ``--recipients``.
+
+For each shipped template, two copies are loaded: one as lettergen ships it (every render
+spends a budget, loops and concatenations counted, filters, calls and operators checked,
+blocks and letter capped), one whose environment is made with ``limited=False`` (the
+benchmark's own switch, given to ``make_environment`` by patching the template stage; no
+user can reach it). The two are timed in turn, ``--rounds`` times, in this one process:
+
+* ``markup``: ``render_markup`` (the Jinja render alone, where the limits act);
+* ``letter``: ``render_letter`` (the whole template stage: render, markup, typography);
+
+and the median of the rounds is printed, in µs per letter, with the limits' cost in percent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from functools import partial
+from pathlib import Path
+from unittest import mock
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lettergen.read.recipients import read_recipients  # noqa: E402
+from lettergen.read.records import Recipient  # noqa: E402
+from lettergen.template import render as render_stage  # noqa: E402
+from lettergen.template.environment import make_environment  # noqa: E402
+from lettergen.template.render import LetterTemplate, load_template, render_letter, render_markup  # noqa: E402
+
+LETTER_DATE = date(2021, 7, 1)
+TEMPLATES = ("segur", "courte", "relance", "cosignee")
+
+
+def campaign(count: int) -> tuple[list[Recipient], tuple[str, ...]]:
+    """The example recipients repeated under new ids up to ``count``."""
+    data = read_recipients(ROOT / "recipients/exemple.csv", ROOT / "recipients/chiffres_exemple.csv")
+    base = list(data.recipients)
+    people = [replace(base[i % len(base)], id=f"{base[i % len(base)].id}-{i}") for i in range(count)]
+    return people, tuple(data.figure_names)
+
+
+def load(name: str, limited: bool) -> LetterTemplate:
+    if limited:
+        return load_template(name, ROOT / "templates")
+    with mock.patch.object(render_stage, "make_environment", partial(make_environment, limited=False)):
+        return load_template(name, ROOT / "templates")
+
+
+def per_letter(
+    render: Callable[..., object], template: LetterTemplate, people: list[Recipient], figures
+) -> float:
+    """Seconds per letter of one pass of ``render`` over ``people``."""
+    started = time.thread_time()
+    for person in people:
+        render(template, person, LETTER_DATE, figures)
+    return (time.thread_time() - started) / len(people)
+
+
+def measure(name: str, people: list[Recipient], figures: tuple[str, ...], rounds: int) -> dict[str, float]:
+    """Median µs per letter, limited and not, for ``render_markup`` and ``render_letter``."""
+    templates = {True: load(name, True), False: load(name, False)}
+    times: dict[tuple[str, bool], list[float]] = {}
+    for _ in range(rounds):
+        for stage, render in (("markup", render_markup), ("letter", render_letter)):
+            for limited, template in templates.items():
+                times.setdefault((stage, limited), []).append(per_letter(render, template, people, figures))
+    return {
+        f"{stage} {'avec' if limited else 'sans'}": statistics.median(v) * 1e6
+        for (stage, limited), v in times.items()
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipients", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    people, figures = campaign(args.recipients)
+    print(f"{len(people)} destinataires, {args.rounds} passes, médiane en µs par lettre")
+    print(f"{'modèle':<10} {'étape':<7} {'sans':>9} {'avec':>9} {'coût':>7}")
+    for name in TEMPLATES:
+        result = measure(name, people, figures, args.rounds)
+        for stage in ("markup", "letter"):
+            without, with_limits = result[f"{stage} sans"], result[f"{stage} avec"]
+            cost = (with_limits - without) / without * 100
+            print(f"{name:<10} {stage:<7} {without:9.1f} {with_limits:9.1f} {cost:+6.1f} %")
+
+
+if __name__ == "__main__":
+    main()
