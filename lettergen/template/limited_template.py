@@ -169,24 +169,35 @@ CHUNK = 128
 LETTER_MESSAGE = f"lettre de plus de {MAX_LETTER} caractères"
 
 
-def written(pieces: Iterator[str], limit: int, message: str) -> str:
-    """The text of ``pieces``, unless they add up to more than ``limit`` characters."""
+class LetterTooLong(LimitExceeded):
+    """The whole letter is too long (each block may not be)."""
+
+
+def written(pieces: Iterator[str], size: int = CHUNK) -> str:
+    """The letter ``pieces`` write, unless they add up to more than :data:`MAX_LETTER` characters.
+
+    They are counted ``size`` at a time: a single piece at a time finds the line that writes
+    the piece too many.
+    """
     parts: list[str] = []
     total = 0
-    while chunk := list(islice(pieces, CHUNK)):
+    while chunk := list(islice(pieces, size)):
         total += sum(map(len, chunk))
-        if total > limit:
-            raise LimitExceeded(message, _writer_place(pieces))
-        if len(chunk) < CHUNK and not parts:  # a short letter: one chunk
+        if total > MAX_LETTER:
+            raise LetterTooLong(LETTER_MESSAGE, _writer_place(pieces))
+        if len(chunk) < size and not parts:  # a short letter: one chunk
             return "".join(chunk)
         parts += chunk
     return "".join(parts)
 
 
 def capped(pieces: Iterator[str], limit: int, message: str, where: Any = None) -> Iterator[str]:
-    """``pieces``, until they add up to more than ``limit`` characters (``where`` they come from)."""
+    """``pieces``, one by one, until they add up to more than ``limit`` characters.
+
+    ``where`` they come from names the place when the last piece's line cannot be found.
+    """
     total = 0
-    while chunk := list(islice(pieces, CHUNK)):
+    while chunk := list(islice(pieces, 1)):
         total += sum(map(len, chunk))
         if total > limit:
             raise LimitExceeded(message, _writer_place(pieces) or where)
@@ -254,7 +265,12 @@ class LimitedTemplate(Template):
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         variables = dict(*args, **kwargs)
-        text = self._render(variables, careful=False)
+        try:
+            text = self._render(variables, careful=False)
+        except LetterTooLong as error:
+            if error.where is None:  # seen after the fact: render again to see where
+                self._render(variables, careful=True)
+            raise
         if len(text) > MAX_BLOCK:
             self._render(variables, careful=True)
         return text
@@ -265,7 +281,7 @@ class LimitedTemplate(Template):
             context.blocks = _CappingBlocks({n: _CappingList(n, f) for n, f in context.blocks.items()})
         token = start_budget()
         try:
-            return written(self.root_render_func(context), MAX_LETTER, LETTER_MESSAGE)
+            return written(self.root_render_func(context), 1 if careful else CHUNK)
         except Exception:
             self.environment.handle_exception()
         finally:
