@@ -34,7 +34,13 @@ from lettergen import french
 from lettergen.letter import escape_markup
 from lettergen.template import limits
 from lettergen.template.limited_filters import limited_filters, measured
-from lettergen.template.limited_template import HELPERS, LimitedTemplate, limit_tree
+from lettergen.template.limited_template import (
+    HELPERS,
+    LITERAL_NAME,
+    LimitedTemplate,
+    limit_tree,
+    literal_size,
+)
 from lettergen.template.limits import (
     MAX_INTEGER_DIGITS,
     MAX_RANGE,
@@ -316,8 +322,15 @@ class LetterEnvironment(ImmutableSandboxedEnvironment):
         return super().getattr(obj, attribute)
 
     def _generate(self, source: nodes.Template, name: Any, filename: Any, defer_init: bool = False) -> Any:
-        """Compile ``source`` with its loops, concatenations and written lists counted."""
-        return super()._generate(limit_tree(source) if self.limited else source, name, filename, defer_init)
+        """Compile ``source`` with its loops, concatenations and written lists counted.
+
+        The module also says how much literal text the template writes each time it runs
+        (see :class:`~lettergen.template.limited_template.LimitedTemplate`).
+        """
+        if not self.limited:
+            return super()._generate(source, name, filename, defer_init)
+        code = super()._generate(limit_tree(source), name, filename, defer_init)
+        return f"{code}\n{LITERAL_NAME} = {literal_size(source)}\n"
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         charge()

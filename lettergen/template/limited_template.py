@@ -46,8 +46,7 @@ class _Counting(NodeTransformer):
 
     def visit_For(self, node: nodes.For) -> nodes.Node:
         self.generic_visit(node)
-        literal = sum(len(data.data) for data in node.find_all(nodes.TemplateData))
-        node.iter = _helper(LOOP_ITEMS, node.iter, nodes.Const(literal))
+        node.iter = _helper(LOOP_ITEMS, node.iter, nodes.Const(literal_size(node)))
         return node
 
     def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
@@ -68,6 +67,11 @@ class _Counting(NodeTransformer):
 def _helper(name: str, first: nodes.Node, *rest: nodes.Node) -> nodes.Node:
     helper = nodes.Filter(first, name, list(rest), [], None, None)
     return helper.set_lineno(first.lineno)
+
+
+def literal_size(node: nodes.Node) -> int:
+    """Characters of the literal text under ``node``."""
+    return sum(len(data.data) for data in node.find_all(nodes.TemplateData))
 
 
 def limit_tree(tree: nodes.Template) -> nodes.Template:
@@ -255,13 +259,36 @@ class _CappingBlocks(dict[str, Any]):
         return self[name]
 
 
+#: The compiled module's global that holds :func:`literal_size` of the template.
+LITERAL_NAME = "lettergen_literal"
+
+
+def _charging_literal(render: RenderFunction, literal: int) -> RenderFunction:
+    def root(context: Any) -> Iterator[str]:
+        charge(0, literal)
+        return render(context)
+
+    return root
+
+
 class LimitedTemplate(Template):
     """A template whose every render spends a fresh budget and writes at most :data:`MAX_LETTER`.
+
+    Each time its body runs (the letter itself, a parent of it, an ``{% include %}``, an
+    ``{% import %}``), its literal text is charged as written: a loop counts its own literal
+    text at each turn, but not that of the template it includes.
 
     A letter longer than :data:`MAX_BLOCK` is rendered a second time with each block capped,
     to name a block too long: capping every block of every letter would cost more than all
     the other limits together, and a real letter is far shorter.
     """
+
+    @classmethod
+    def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Template:
+        template = super()._from_namespace(environment, namespace, globals)
+        literal = namespace.get(LITERAL_NAME, 0)
+        template.root_render_func = _charging_literal(template.root_render_func, literal)
+        return template
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         variables = dict(*args, **kwargs)

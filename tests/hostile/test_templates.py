@@ -142,3 +142,17 @@ def test_generate_in_worker_processes_stops_every_letter(hostile_dir: Path) -> N
     outcome = run_bounded(command, hostile_dir, timeout=TIMEOUT)
     assert_refused(outcome, hostile_dir, expected_line(3, STEPS, "33-0"))
     assert sum(line.startswith("templates/hostile.j2:3: ") for line in outcome.errors) == len(many)
+
+
+def test_an_included_template_repeated_in_a_capture_stops(hostile_dir: Path) -> None:
+    """4 GB of an included template's text in a ``{% set %}`` capture: stopped at 1,000,000 characters."""
+    (hostile_dir / "templates" / "gros.j2").write_text("x" * 50000, encoding="utf-8")
+    payload = (
+        "{% set c %}{% for i in range(1000) %}{% for j in range(80) %}{% include 'gros.j2' %}"
+        "{% endfor %}{% endfor %}{% endset %}"
+    )
+    (hostile_dir / "templates" / "hostile.j2").write_text(VARIANT.format(payload=payload), encoding="utf-8")
+    outcome = run_bounded(COMMANDS["generate"], hostile_dir, timeout=TIMEOUT)
+    assert_refused(
+        outcome, hostile_dir, expected_line(3, "plus de 1000000 caractères écrits pour une lettre")
+    )

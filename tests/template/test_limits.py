@@ -340,3 +340,14 @@ def _limit_only(sources) -> None:
 
     with contextlib.suppress(Exception):  # no letterhead in tmp_path: only the ceiling matters here
         batch._init_worker(sources, ())
+
+
+def test_an_included_templates_text_is_charged_each_time(tmp_templates):
+    """A loop counts its own literal text; an included template's is charged when it runs."""
+    (tmp_templates / "gros.j2").write_text("x" * 50000, encoding="utf-8")
+    payload = (
+        "{% set c %}{% for i in range(1000) %}{% for j in range(80) %}{% include 'gros.j2' %}"
+        "{% endfor %}{% endfor %}{% endset %}"
+    )
+    error = limit_of(tmp_templates, payload)
+    assert str(error) == f"templates/essai.j2:3: {LIMIT}plus de 1000000 caractères écrits pour une lettre"
