@@ -155,6 +155,7 @@ def limited_filter(name: str, function: Filter) -> Filter:
 
     @functools.wraps(function)
     def limited(*args: Any, **kwargs: Any) -> Any:
+        charge()
         if sized:
             check_arguments(args[passed + 1 :], kwargs, what)
         if pre_check is not None and len(args) > passed:

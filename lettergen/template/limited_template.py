@@ -109,18 +109,21 @@ class CountedItems:
 # to fold a constant: each render needs its own counted loop.
 
 
-#: Iterables whose length is known before the loop runs: their turns are charged at once.
+#: Iterables whose length is known before the loop runs: up to :data:`SMALL_LOOP` turns,
+#: their turns are charged at once (a letter's loops are that small); beyond, one by one,
+#: so that the CPU clock is read as the loop runs.
 _SIZED = frozenset({list, tuple, range, dict, str, set, frozenset})
+SMALL_LOOP = 64
 
 
 @pass_context
 def loop_items(context: Any, iterable: Iterable[Any], literal: int) -> Iterable[Any]:
     """What ``{% for %}`` iterates: each turn a step, the loop's literal text written again.
 
-    A list's turns are all charged before the first (Jinja's loops never stop early), so that
-    the loop itself runs as Jinja compiled it; an iterator's are charged one by one.
+    A short list's turns are all charged before the first (Jinja's loops never stop early), so
+    that the loop itself runs as Jinja compiled it; others are charged one by one.
     """
-    if type(iterable) in _SIZED:
+    if type(iterable) in _SIZED and len(iterable) <= SMALL_LOOP:  # type: ignore[arg-type]
         turns = len(iterable)  # type: ignore[arg-type]
         charge(turns + 1, turns * literal)
         return iterable
