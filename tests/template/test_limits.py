@@ -269,12 +269,14 @@ def _expected_weight(value):
     return 1
 
 
+@settings(deadline=None)
 @given(nested)
 def test_weight_counts_every_character_and_item(value):
     expected = len(value) if isinstance(value, str) else _expected_weight(value)
     assert weight(value, limit=10**9) == expected
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=1, max_value=60))
 def test_a_list_holding_another_twice_weighs_it_twice(depth):
     value: list = [1]
