@@ -25,6 +25,7 @@ from lettergen.template.limits import (
     LimitExceeded,
     charge,
     check_size,
+    current_budget,
     end_budget,
     start_budget,
     too_long,
@@ -186,16 +187,17 @@ def written(pieces: Iterator[str], size: int = CHUNK) -> str:
     They are counted ``size`` at a time: a single piece at a time finds the line that writes
     the piece too many.
     """
-    parts: list[str] = []
+    texts: list[str] = []
     total = 0
     while chunk := list(islice(pieces, size)):
-        total += sum(map(len, chunk))
+        text = "".join(chunk)  # then len(): cheaper than summing the pieces' lengths
+        total += len(text)
         if total > MAX_LETTER:
             raise LetterTooLong(LETTER_MESSAGE, _writer_place(pieces))
-        if len(chunk) < size and not parts:  # a short letter: one chunk
-            return "".join(chunk)
-        parts += chunk
-    return "".join(parts)
+        if len(chunk) < size and not texts:  # a short letter: one chunk
+            return text
+        texts.append(text)
+    return "".join(texts)
 
 
 def capped(pieces: Iterator[str], limit: int, message: str, where: Any = None) -> Iterator[str]:
@@ -268,7 +270,11 @@ LITERAL_NAME = "lettergen_literal"
 
 def _charging_literal(render: RenderFunction, literal: int) -> RenderFunction:
     def root(context: Any) -> Iterator[str]:
-        charge(0, literal)
+        spending = current_budget()
+        if spending is not None:  # inline: run at least twice a letter (the letter and its parent)
+            spending.printed += literal
+            if spending.printed > spending.max_printed:
+                raise spending.printed_error()
         return render(context)
 
     return root

@@ -75,8 +75,12 @@ class Budget:
     def __init__(
         self, max_steps: int = MAX_STEPS, cpu_seconds: float = CPU_SECONDS, max_printed: int = MAX_PRINTED
     ):
-        self.max_steps, self.cpu_seconds, self.max_printed = max_steps, cpu_seconds, max_printed
-        self.steps = self.printed = self._charges = 0
+        self.max_steps = max_steps
+        self.cpu_seconds = cpu_seconds
+        self.max_printed = max_printed
+        self.steps = 0
+        self.printed = 0
+        self._charges = 0
         self._deadline = time.thread_time() + cpu_seconds
 
     def printed_error(self) -> LimitExceeded:
