@@ -31,7 +31,7 @@ MAX_ARGUMENT = MAX_SEQUENCE
 #: Loop turns, calls, filters and operators of one letter.
 MAX_STEPS = 100_000
 #: CPU time of one letter, in seconds (of the thread that renders it).
-CPU_SECONDS = 2.0
+CPU_SECONDS = 1.0
 #: Characters one block may write.
 MAX_BLOCK = 100_000
 #: Characters of one letter's markup.

@@ -16,7 +16,7 @@ import pytest
 from tests.hostile.harness import PEAK_LIMIT, Outcome, run_bounded
 
 VARIANT = '{{% extends "segur.j2" %}}\n{{% block objet %}}\n{payload}\n{{% endblock %}}\n'
-TIMEOUT = 180  # the CPU-budget cases spend 2 s of CPU per letter, on a machine that may be busy
+TIMEOUT = 180  # the CPU-budget cases spend 1 s of CPU per letter, on a machine that may be busy
 LIMIT = "limite dépassée : "
 TOO_LONG = "texte ou liste de plus de 100000 éléments"
 TOO_BIG = "nombre de plus de 30 chiffres"
@@ -46,7 +46,7 @@ CASES = [
      ("generate",)),
     ("calcul lent",
      "{% for i in range(1000) %}{% for j in range(1000) %}{% set s = (range(1000) | list) | sort %}"
-     "{% endfor %}{% endfor %}", 3, "plus de 2 s de calcul pour une lettre", ("check",)),
+     "{% endfor %}{% endfor %}", 3, "plus de 1 s de calcul pour une lettre", ("check",)),
     # Sizes built.
     ("concatenation doublee",
      "{% set ns = namespace(x='ab') %}{% for i in range(60) %}{% set ns.x = ns.x ~ ns.x %}{% endfor %}",
