@@ -2,11 +2,11 @@
 
 Jinja compiles ``{% for %}``, ``~`` and ``[…]`` / ``(…)`` / ``{…}`` into plain Python
 that no sandbox hook sees. Before a template is compiled, :func:`limit_tree`
-rewrites those nodes into calls of the environment's counting helpers
-(:func:`loop_items`, :func:`concat_parts`, :func:`built_value`); since calls go
-through the sandbox, each is a step and its result is measured. A
-:class:`LimitedTemplate` renders under a :class:`~lettergen.template.limits.Budget`
-and caps what each block and the whole letter write.
+rewrites those nodes into calls of counting helpers (:func:`loop_items`,
+:func:`concat_parts`, :func:`built_value`), registered as filters that a template
+cannot name. A :class:`LimitedTemplate` renders under a
+:class:`~lettergen.template.limits.Budget`, charges its literal text each time its
+body runs, and caps what each block and the whole letter write.
 """
 
 from __future__ import annotations
@@ -170,8 +170,8 @@ def _writer_place(generator: Any) -> tuple[str, int] | None:
     return place
 
 
-#: Pieces of output taken at once: counted in C (``islice``, ``map(len)``), not one by one
-#: in Python, which would cost more than the rest of the limits. A limit is then seen at
+#: Pieces of output taken at once: counted in C (``islice``, ``join``, ``len``), not one by
+#: one in Python, which would cost more than the rest of the limits. A limit is then seen at
 #: most this many pieces late, each piece being at most a long text.
 CHUNK = 128
 LETTER_MESSAGE = f"lettre de plus de {MAX_LETTER} caractères"
