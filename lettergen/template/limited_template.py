@@ -22,6 +22,7 @@ from lettergen.template.limits import (
     MAX_BLOCK,
     MAX_LETTER,
     MAX_SEQUENCE,
+    Budget,
     LimitExceeded,
     charge,
     check_size,
@@ -292,11 +293,16 @@ class LimitedTemplate(Template):
     the other limits together, and a real letter is far shorter.
     """
 
+    literal: int  # characters of literal text
+    body: RenderFunction  # the compiled body, without the charge of its literal
+
     @classmethod
     def _from_namespace(cls, environment: Any, namespace: Any, globals: Any) -> Template:
         template = super()._from_namespace(environment, namespace, globals)
-        literal = namespace.get(LITERAL_NAME, 0)
-        template.root_render_func = _charging_literal(template.root_render_func, literal)
+        assert isinstance(template, LimitedTemplate)
+        template.literal = namespace.get(LITERAL_NAME, 0)
+        template.body = template.root_render_func  # what render() runs, its literal charged at once
+        template.root_render_func = _charging_literal(template.body, template.literal)
         return template
 
     def render(self, *args: Any, **kwargs: Any) -> str:
@@ -315,9 +321,11 @@ class LimitedTemplate(Template):
         context = self.new_context(variables)
         if careful:
             context.blocks = _CappingBlocks({n: _CappingList(n, f) for n, f in context.blocks.items()})
-        token = start_budget()
+        spending = Budget()
+        spending.printed = self.literal
+        token = start_budget(spending)
         try:
-            return written(self.root_render_func(context), 1 if careful else CHUNK)
+            return written(self.body(context), 1 if careful else CHUNK)
         except Exception:
             self.environment.handle_exception()
         finally:
