@@ -260,8 +260,23 @@ class _LetterMaker:
         return Written(recipient.id, name, hashlib.sha256(data).hexdigest())
 
 
+#: Address space of a worker process: a render that slips past the template limits
+#: (lettergen/template/limits.py) then ends in a MemoryError, reported for its letter,
+#: instead of eating the machine.
+WORKER_MEMORY = 1 << 30
+
+
 def _init_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
     global _maker
+    import multiprocessing
+    import resource
+
+    # Only in a pool's worker: a small run renders in the main process, whose LibreOffice
+    # children need far more address space than a letter does.
+    if multiprocessing.parent_process() is not None:
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        ceiling = WORKER_MEMORY if soft == resource.RLIM_INFINITY else min(soft, WORKER_MEMORY)
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
     _maker = _LetterMaker(sources, figure_names)
 
 

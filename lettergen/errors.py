@@ -88,6 +88,10 @@ class TemplateError(LettergenError):
     """A template that does not parse, names an unknown variable, or breaks the sandbox."""
 
 
+class TemplateLimitError(TemplateError):
+    """A template went past one of the limits of a render (time, steps, sizes, memory)."""
+
+
 class LetterheadError(LettergenError):
     """A letterhead document lettergen cannot use."""
 

@@ -175,7 +175,10 @@ def static_problems(chain: Sequence[SourceFile], env: Any, schema: dict[str, Any
 def _filter_and_test_problems(item: SourceFile, env: Any) -> list[Problem]:
     problems = [
         Problem(
-            item.display, node.lineno, f"filtre inconnu « {node.name} »" + suggest(node.name, env.filters)
+            item.display,
+            node.lineno,
+            # the limits' own helpers (``lettergen:…``) cannot be written: never suggested
+            f"filtre inconnu « {node.name} »" + suggest(node.name, (n for n in env.filters if ":" not in n)),
         )
         for node in item.ast.find_all(nodes.Filter)
         if node.name not in env.filters

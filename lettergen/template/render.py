@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import Template, TemplateNotFound, TemplateSyntaxError
 from jinja2.exceptions import SecurityError, TemplateAssertionError, UndefinedError
 
-from lettergen.errors import InvalidInput, Problem, TemplateError
+from lettergen.errors import InvalidInput, Problem, TemplateError, TemplateLimitError
 from lettergen.french import address_block, address_institution, date_longue, typographie
 from lettergen.letter import (
     Letter,
@@ -36,6 +36,7 @@ from lettergen.letter import (
 from lettergen.read.records import ReadResult, Recipient
 from lettergen.template.checks import SourceFile, display_name, load_chain, parse_file, static_problems
 from lettergen.template.environment import LetterEnvironment, UnknownValue, make_environment
+from lettergen.template.limits import LimitExceeded
 from lettergen.template.messages import security_message, suggest, syntax_message, template_line
 from lettergen.template.vocabulary import (
     PLAIN_TYPES,
@@ -49,6 +50,7 @@ from lettergen.template.vocabulary import (
 )
 
 TEMPLATE_SUFFIX = ".j2"
+MEMORY_MESSAGE = "limite dépassée : mémoire épuisée pendant le rendu de la lettre"
 
 
 class TemplateProblems(InvalidInput, TemplateError):
@@ -282,9 +284,11 @@ def render_markup(
 
 def _runtime_error(template: LetterTemplate, error: Exception) -> TemplateError:
     filename, line = template_line(error, template.displays)
+    if isinstance(error, LimitExceeded) and error.where is not None:
+        filename, line = error.where  # where the text was written, not where it was read
     shown = _display_for(filename, template.chain, template.templates_dir) if filename else template.file
     if isinstance(error, SecurityError):
-        message = security_message(str(error))
+        message = str(error) if isinstance(error, LimitExceeded) else security_message(str(error))
     elif isinstance(error, UndefinedError):
         message = str(error)
         if message.startswith("access to attribute"):
@@ -296,11 +300,21 @@ def _runtime_error(template: LetterTemplate, error: Exception) -> TemplateError:
         message, line = _compile_message(error), error.lineno
     elif isinstance(error, TemplateNotFound):
         message = f"modèle « {error.name} » introuvable"
-    elif isinstance(error, (OverflowError, MemoryError, RecursionError)):
-        message = f"accès interdit dans un modèle : calcul trop grand ({type(error).__name__})"
     else:
-        message = f"erreur pendant le rendu : {type(error).__name__} : {error}"
+        message = _failure_message(error)
+    if isinstance(error, (LimitExceeded, MemoryError, RecursionError, OverflowError)):
+        return TemplateLimitError(message, shown, line)
     return TemplateError(message, shown, line)
+
+
+def _failure_message(error: Exception) -> str:
+    if isinstance(error, MemoryError):
+        return MEMORY_MESSAGE
+    if isinstance(error, RecursionError):
+        return "limite dépassée : appels imbriqués trop profonds (macro qui s'appelle sans fin ?)"
+    if isinstance(error, OverflowError):
+        return "limite dépassée : calcul trop grand (OverflowError)"
+    return f"erreur pendant le rendu : {type(error).__name__} : {error}"
 
 
 def _markup_error(template: LetterTemplate, markup: str, error: MarkupError) -> TemplateError:
@@ -335,7 +349,22 @@ def render_letter(
 
     ``figure_names`` (``ReadResult.figure_names``) makes every figure column of
     the data set exist in ``chiffres`` (``None``) even for a recipient without it.
+    A render that runs out of memory (a worker's ceiling, see lettergen/batch.py) is a
+    :class:`TemplateError` too: one letter's problem, not the run's.
     """
+    try:
+        return _letter(template, recipient, letter_date, figure_names, extra)
+    except MemoryError:
+        raise TemplateLimitError(MEMORY_MESSAGE, template.file) from None
+
+
+def _letter(
+    template: LetterTemplate,
+    recipient: Recipient,
+    letter_date: _dt.date,
+    figure_names: Iterable[str],
+    extra: Mapping[str, Any] | None,
+) -> Letter:
     markup = render_markup(template, recipient, letter_date, figure_names, extra)
     try:
         sections = parse_markup(markup)
@@ -407,16 +436,30 @@ def check_template(
     if problems or not render:
         return problems
     when = letter_date or _dt.date.today()
+    return problems + _render_problems(template, recipients, when, figure_names)
+
+
+def _render_problems(
+    template: LetterTemplate, recipients: list[Recipient], when: _dt.date, figure_names: tuple[str, ...]
+) -> list[Problem]:
+    """Render for every recipient; a problem met by several is reported once, naming the first.
+
+    A limit reached stops the check: the template is at fault, and every further letter
+    would spend its whole budget again before saying the same.
+    """
     seen: dict[tuple[str | None, int | None, str], list[str]] = {}
     for recipient in recipients:
         try:
             render_letter(template, recipient, when, figure_names)
         except TemplateError as error:
             seen.setdefault((error.file, error.line, error.message), []).append(recipient.id)
+            if isinstance(error, TemplateLimitError):
+                break
         except Exception as error:  # data the french stage cannot handle
             message = f"destinataire impossible à traiter : {type(error).__name__} : {error}"
             file = recipient.source or None
             seen.setdefault((file, recipient.line or None, message), []).append(recipient.id)
+    problems = []
     for (file, line, message), ids in seen.items():
         others = f" et {len(ids) - 1} autre(s)" if len(ids) > 1 else ""
         problems.append(Problem(file, line, f"{message} (destinataire « {ids[0]} »{others})"))

@@ -191,14 +191,14 @@ PAYLOADS = [
     ("{{ cycler }}", "variable inconnue « cycler »"),
     (
         "{% for x in range(10**9) %}{% endfor %}",
-        "accès interdit dans un modèle : range() limité à 1000 éléments (demandé : 1000000000)",
+        "limite dépassée : range() limité à 1000 éléments (demandé : 1000000000)",
     ),
     (
         "{% for x in range(100000) %}{% endfor %}",
-        "accès interdit dans un modèle : range() limité à 1000 éléments (demandé : 100000)",
+        "limite dépassée : range() limité à 1000 éléments (demandé : 100000)",
     ),
-    ("{{ 'a' * 1000000000 }}", "accès interdit dans un modèle : texte ou liste trop long (opérateur *)"),
-    ("{{ 9 ** 9 ** 9 }}", "accès interdit dans un modèle : nombre trop grand (opérateur **)"),
+    ("{{ 'a' * 1000000000 }}", "limite dépassée : texte ou liste de plus de 100000 éléments (opérateur *)"),
+    ("{{ 9 ** 9 ** 9 }}", "limite dépassée : nombre de plus de 30 chiffres (opérateur **)"),
     (
         "{{ '{0.__class__}'.format(destinataire) }}",
         "accès interdit dans un modèle : attribut « __class__ » d'un objet « Destinataire »",
