@@ -94,11 +94,11 @@ def test_the_server_answers_while_a_looping_template_renders(served):
     assert after["problemes"] == [] and "Monsieur le Président" in after["html"]
 
 
-@pytest.mark.xfail(strict=False, reason="limites du modèle : issue 14")
 def test_a_looping_template_is_a_problem_on_its_line(served):
+    """The same render path as the CLI: the template's limits stop the loop, on its line."""
     session, _, looping, line = served
     thread, result = _preview_in_background(session, looping)
     thread.join(300)
     assert not thread.is_alive()
     texts = [problem["texte"] for problem in result["problemes"]]
-    assert any(text.startswith(f"templates/segur.j2:{line}: ") for text in texts), texts
+    assert any(text.startswith(f"templates/segur.j2:{line}: limite dépassée : ") for text in texts), texts
