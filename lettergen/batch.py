@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from lettergen import __version__
-from lettergen.errors import InvalidInput, LettergenError, LetterheadError, OutputError, Problem
+from lettergen.errors import (
+    InvalidInput,
+    LettergenError,
+    LetterheadError,
+    OutputError,
+    Problem,
+    TemplateLimitError,
+)
 from lettergen.files import folder_lock, make_folder, output_error, refuse_link, write_atomically
 from lettergen.french import territory
 from lettergen.letter import Letter
@@ -240,6 +247,8 @@ class _LetterMaker:
         """Render without writing; return the letter's problem, if any."""
         try:
             self.letter(recipient)
+        except TemplateLimitError as error:
+            return LimitProblem(error.file, error.line, f"{error.message} (destinataire « {recipient.id} »)")
         except LettergenError as error:
             return Problem(error.file, error.line, f"{error.message} (destinataire « {recipient.id} »)")
         return None
@@ -257,6 +266,8 @@ class _LetterMaker:
             write_atomically(Path(target_dir) / name, data)
         except LettergenError as error:
             return error
+        except MemoryError:  # past the worker's ceiling (WORKER_MEMORY): this letter only
+            return LettergenError(f"mémoire insuffisante pour écrire la lettre de « {recipient.id} »")
         return Written(recipient.id, name, hashlib.sha256(data).hexdigest())
 
 
@@ -428,13 +439,27 @@ def _plan(
     return rows, todo
 
 
+@dataclass(frozen=True)
+class LimitProblem(Problem):
+    """A letter stopped by a template limit: the run stops at the first one, whatever the options.
+
+    A template that spends its CPU budget (1 s) on one letter spends it on every other, and
+    35,000 letters would take hours to refuse; ``--skip-invalid`` is for bad rows, not for this.
+    """
+
+
 def _validate_all(workers: _Workers | None, todo: list[tuple[Recipient, str]]) -> dict[str, Problem]:
     """Render every letter to do without writing; return the problem of each letter that fails."""
     if workers is None or not todo:
         return {}
     recipients = [recipient for recipient, _ in todo]
-    outcomes = zip(recipients, workers.map(_validate, recipients), strict=True)
-    return {recipient.id: problem for recipient, problem in outcomes if problem is not None}
+    problems: dict[str, Problem] = {}
+    for recipient, problem in zip(recipients, workers.map(_validate, recipients), strict=False):
+        if isinstance(problem, LimitProblem):
+            raise InvalidInput([problem])  # the caller's ``finally`` stops the workers
+        if problem is not None:
+            problems[recipient.id] = problem
+    return problems
 
 
 def _write_all(
