@@ -241,23 +241,35 @@ class _LetterMaker:
         try:
             self.letter(recipient)
         except LettergenError as error:
-            return Problem(error.file, error.line, f"{error.message} (destinataire « {recipient.id} »)")
+            return _letter_problem(error, recipient)
         return None
 
-    def write(self, job: tuple[Recipient, str] | tuple[Recipient, str, str]) -> Written | LettergenError:
-        """Render and write one DOCX; return what was written, or the error (errors pickle).
+    def write(
+        self, job: tuple[Recipient, str] | tuple[Recipient, str, str]
+    ) -> Written | Problem | LettergenError:
+        """Render and write one DOCX; return what was written, the letter's problem, or the error.
+
+        A letter that does not render is a :class:`Problem`, as :meth:`validate` says it (errors pickle).
 
         ``job``: the recipient, the folder and the file stem (default: the recipient's own).
         """
         recipient, target_dir, *stem = job
         try:
             letter = self.letter(recipient)
+        except LettergenError as error:  # as validate says it: --skip-invalid renders only here
+            return _letter_problem(error, recipient)
+        try:
             data = self.writer.render(letter, self.letter_date)
             name = f"{stem[0] if stem else recipient_file_stem(recipient)}.docx"
             write_atomically(Path(target_dir) / name, data)
         except LettergenError as error:
             return error
         return Written(recipient.id, name, hashlib.sha256(data).hexdigest())
+
+
+def _letter_problem(error: LettergenError, recipient: Recipient) -> Problem:
+    """The problem of a letter that does not render, naming its recipient."""
+    return Problem(error.file, error.line, f"{error.message} (destinataire « {recipient.id} »)")
 
 
 def _init_worker(sources: Sources, figure_names: tuple[str, ...]) -> None:
@@ -276,7 +288,7 @@ def _validate(recipient: Recipient) -> Problem | None:
     return _maker.validate(recipient)
 
 
-def _write(job: tuple[Recipient, str, str]) -> Written | LettergenError:
+def _write(job: tuple[Recipient, str, str]) -> Written | Problem | LettergenError:
     assert _maker is not None
     return _maker.write(job)
 
@@ -362,7 +374,9 @@ def _generate(
         _Workers(campaign.sources, campaign.data.figure_names, options.jobs, len(todo)) if todo else None
     )
     try:
-        invalid = _validate_all(workers, todo)
+        # --skip-invalid writes the letters that render, so each is rendered once, as it is written.
+        single_pass = options.skip_invalid and not options.dry_run
+        invalid = {} if single_pass else _validate_all(workers, todo)
         if invalid and not options.skip_invalid:
             raise InvalidInput(invalid.values())
         report.skipped.extend(invalid.values())
@@ -440,6 +454,7 @@ def _write_all(
         keep_docx = "docx" in formats
         docx_dir = out_dir if keep_docx else _scratch_folder(out_dir)
         docx_names = _write_docx(workers, todo, docx_dir, by_id, journal, report, progress, keep_docx, stems)
+        rows[:] = [row for row in rows if row.id in by_id]  # without the letters skipped
         if "pdf" in formats:
             _write_pdf(
                 docx_names, docx_dir, options, campaign.sources.letter_date, by_id, journal, report, progress
@@ -478,6 +493,10 @@ def _write_docx(
     for (recipient, _, _), outcome in zip(work, workers.map(_write, work), strict=True):
         if isinstance(outcome, OutputError):
             raise outcome
+        if isinstance(outcome, Problem):  # does not render (--skip-invalid: not validated before)
+            report.skipped.append(outcome)
+            del by_id[recipient.id]
+            continue
         if isinstance(outcome, LettergenError):
             report.skipped.append(Problem(recipient.source, recipient.line or None, str(outcome)))
             by_id.pop(recipient.id, None)
