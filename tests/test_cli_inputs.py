@@ -82,3 +82,36 @@ def test_skip_invalid_writes_the_valid_letters(campaign_dir):
     assert result.stdout.startswith("1 lettre générée dans out/")
     assert f"{bad}:3: colonne « departement » : code « 99 » inconnu" in result.stderr
     assert [p.name for p in (campaign_dir / "out").glob("*.docx")] == ["a-gironde-a.docx"]
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_skip_invalid_renders_once_and_says_what_the_check_says(jobs, campaign_dir):
+    """`--skip-invalid` renders each letter once, as it writes it (no check pass before): a letter
+    that does not render is left out with the very line the check pass gives (without the option:
+    nothing written), the others are written and recorded, by 2 workers (70 letters) or in-process."""
+    rows = "".join(f"r{i:02d};Madame;Anne;A{i};33\n" for i in range(70))
+    (campaign_dir / "soixante-dix.csv").write_text(
+        "id;civilite;prenom;nom;departement\n" + rows, encoding="utf-8"
+    )
+    (campaign_dir / "templates" / "casse.j2").write_text(
+        '{% extends "segur.j2" %}{% block objet %}'
+        '{% if destinataire.id == "r03" %}{{ 1 // 0 }}{% endif %}Objet{% endblock %}',
+        encoding="utf-8",
+    )
+    args = ["generate", "-t", "casse", "-r", "soixante-dix.csv", "--date", "2021-07-01"]
+    args += ["--jobs", jobs]
+    checked = CliRunner().invoke(cli, args)
+    assert checked.exit_code == 1 and not (campaign_dir / "out").exists()
+    line = next(line for line in checked.stderr.splitlines() if "r03" in line)
+    assert line == (
+        "templates/casse.j2:1: erreur pendant le rendu : ZeroDivisionError : "
+        "integer division or modulo by zero (destinataire « r03 »)"
+    )
+    result = CliRunner().invoke(cli, [*args, "--skip-invalid"])
+    assert result.exit_code == 1
+    assert [entry for entry in result.stderr.splitlines() if "r03" in entry] == [line]
+    assert result.stdout.startswith("69 lettres générées dans out/")
+    written = sorted(p.name.split("-")[0] for p in (campaign_dir / "out").glob("*.docx"))
+    assert written == [f"r{i:02d}" for i in range(70) if i != 3]
+    manifest = (campaign_dir / "out" / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    assert [row.split(",")[0] for row in manifest[1:]] == written

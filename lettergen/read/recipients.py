@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from operator import itemgetter
@@ -199,6 +200,9 @@ COLUMNS: Mapping[str, Column] = {
 KNOWN_COLUMNS = tuple(COLUMNS)  # columns that are not figures
 _RANK = {key: rank for rank, key in enumerate(COLUMNS)}
 _FIELDS = tuple((key, column.field) for key, column in COLUMNS.items() if column.field)
+# Fields whose value most rows repeat (the same provenance, office, département, town): one string
+# each, shared by the rows, instead of one a row (34,742 mayors: about 8 MB less in the main process).
+_REPEATED = frozenset(("fonction", "departement", "provenance", "ville", "code_postal", "forme_titre"))
 
 
 def header_problems(table: Table) -> list[Problem]:
@@ -335,6 +339,9 @@ def _read_row(row: Row, layout: _Layout, seen_ids: dict[str, int]) -> tuple[Reci
     if ranked or figure_problems:
         return None, [problem for _, problem in sorted(ranked, key=itemgetter(0))] + figure_problems
     fields = {name: values[key] for key, name in _FIELDS}
+    for name in _REPEATED.intersection(fields):
+        if isinstance(fields[name], str):
+            fields[name] = sys.intern(fields[name])
     return Recipient(id=ident, genre=genre, figures=figures, source=file, line=line, **fields), []
 
 

@@ -52,6 +52,9 @@ STYLE_NAMES: Mapping[Role, str] = MappingProxyType(
         Role.COPIE: "LG Mentions",
     }
 )
+#: Paragraphs whose XML a writer keeps: the words every letter of a run shares (the sender, most of
+#: the body, the closing, the signatories) are laid out once. Bounded, for the letters' own words.
+CACHED_PARAGRAPHS = 512
 DOCUMENT_PART = "word/document.xml"
 CORE_PART = "docProps/core.xml"
 FIXED_DATE = dt.date(1980, 1, 1)
@@ -60,7 +63,8 @@ FIXED_DATE = dt.date(1980, 1, 1)
 class DocxWriter:
     """Render letters as DOCX bytes on one letterhead, prepared once.
 
-    Picklable (it holds only strings and bytes): build one per process, or send it.
+    Picklable (it holds only strings, bytes and the XML of paragraphs already laid out, each
+    keyed by its style and runs): build one per process, or send it.
     ``level`` is the zlib level for the two parts compressed per letter: level 1
     costs a quarter less CPU than 6 for files 2 % larger (``benchmarks/bench_docx.py``).
     """
@@ -80,6 +84,7 @@ class DocxWriter:
         members.pop(CORE_PART, None)
         members = docx_xml.declare_core_part(members, CORE_PART)
         self._package = ZipPackage(members.items(), level=level)
+        self._laid_out: dict[tuple, str] = {}
 
     def render(self, letter: Letter, date: dt.date | None = None) -> bytes:
         """Return ``letter`` as DOCX bytes; the same letter always gives the same bytes.
@@ -109,16 +114,35 @@ class DocxWriter:
         for block in letter.blocks():
             if block.role is Role.SIGNATAIRE:
                 if not signed:
-                    cells = signatory_cells(letter.signatories)
-                    builder.signatures(styles[Role.SIGNATAIRE], cells, self._shell.text_width)
+                    builder.raw(self._laid_out_once((Role.SIGNATAIRE, letter.signatories), letter))
                     signed = True
             elif block.role is Role.ADRESSE:
                 builder.address(styles[Role.ADRESSE], block.line_texts)
             elif block.role is Role.LIEU_DATE and letter.address:
                 builder.lines(styles[Role.LIEU_DATE], block.line_texts, docx_xml.AFTER_FRAME)
             else:
-                builder.paragraph(styles[block.role], block.lines)
+                builder.raw(self._laid_out_once(block, letter))
         return builder
+
+    def _laid_out_once(self, key: tuple, letter: Letter) -> str:
+        """The XML of one paragraph (a block), or of the signatories (``(SIGNATAIRE, signatories)``).
+
+        Each is laid out by :class:`~docx_xml.BodyBuilder` the first time, then taken from the
+        writer's cache: the same runs in the same style give the same XML.
+        """
+        xml = self._laid_out.get(key)
+        if xml is not None:
+            return xml
+        builder, role = docx_xml.BodyBuilder(), key[0]
+        if role is Role.SIGNATAIRE:
+            cells = signatory_cells(letter.signatories)
+            builder.signatures(self._styles[role], cells, self._shell.text_width)
+        else:
+            builder.paragraph(self._styles[role], key[1])
+        xml = builder.text()
+        if len(self._laid_out) < CACHED_PARAGRAPHS:
+            self._laid_out[key] = xml
+        return xml
 
 
 def _read_letterhead(path: Path) -> tuple[docx.document.Document, dict[str, bytes]]:

@@ -261,6 +261,14 @@ class BodyBuilder:
             f"{_lines_xml(lines)}</w:p></w:tc>"
         )
 
+    def raw(self, xml: str) -> None:
+        """Add body XML built earlier (by :meth:`text` of another builder)."""
+        self._parts.append(xml)
+
+    def text(self) -> str:
+        """Return the body XML added so far."""
+        return "".join(self._parts)
+
     def xml(self, shell: DocumentShell) -> str:
         """Return the whole ``word/document.xml`` text."""
         return shell.head + "".join(self._parts) + shell.tail
