@@ -26,7 +26,8 @@ When the block is too long, it is shortened in this order, least information los
    « Présidente du Conseil départemental » / « de la Haute-Garonne », which says title
    and institution in one line less (used only when it names the institution);
 3. a first name that does not fit on the name line with the civility is dropped
-   (« Madame de LA TOUR-MAUBOURG »); street words are abbreviated (La Poste's list);
+   (« Madame de LA TOUR-MAUBOURG »), and the civility abbreviated if the surname still does not
+   fit (« M. de la BOURDONNAYE-MONTLUC »); street words are abbreviated (La Poste's list);
 
 then, while the block has more than 6 lines, lines are dropped in this order:
 
@@ -83,6 +84,9 @@ _PUNCT = re.compile(r"[^\w ]|_")
 _SPACES = re.compile(r"\s+")
 _LAST_LINE = re.compile(r"^\d{5} [A-Z0-9][A-Z0-9 ]*$")
 _CIVILITE = {"F": "Madame", "M": "Monsieur", None: ""}
+# The abbreviations of the Lexique des règles typographiques en usage à l'Imprimerie nationale
+# (« M. », « Mme »), for a surname too long to follow the civility in full.
+_CIVILITE_ABREGEE = {"F": "Mme", "M": "M.", None: ""}
 
 
 def _clean(text: str) -> str:
@@ -278,7 +282,10 @@ def _parts(genre, prenom, nom, office, institution_nom, adresse, code_postal, vi
     civilite = _CIVILITE[genre]
     family = surname(nom)
     person = _clean(" ".join(p for p in (civilite, _typographic(prenom), family) if p.strip()))
-    short = _cut(_clean(f"{civilite} {family}"))
+    short = _clean(f"{civilite} {family}")
+    if len(short) > MAX_CHARS:  # never cut a name while the civility can be shortened
+        short = _clean(f"{_CIVILITE_ABREGEE[genre]} {family}")
+    short = _cut(short)
     if len(person) > MAX_CHARS:
         person = short  # drop the first name before cutting anything
     person = _cut(person)

@@ -316,3 +316,13 @@ def test_president_block_keeps_title_institution_and_names(
     keys = [fr.postal._machine(line) for line in block]
     assert len(set(keys)) == len(keys)
     assert "'" not in joined
+
+
+def test_a_surname_too_long_for_the_civility_keeps_whole_with_the_abbreviation():
+    """« Monsieur de la … » past 38 characters: « M. » rather than a cut surname (hypothesis found it)."""
+    t = fr.territory("01")
+    office = fr.office_forms("president_cd", "M", t)
+    block = fr.address_block(
+        "M", "A", "de la Aaaaaaaaaaa Aaaaaaaaaaaa", office, t.institution.nom, (), "01000", "Bourg"
+    )
+    assert "M. de la AAAAAAAAAAA AAAAAAAAAAAA" in block
