@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 import shutil
+import signal
 import tempfile
 import time
 import unicodedata
@@ -338,7 +339,8 @@ class _Workers:
         self._chunk = max(1, min(MAX_CHUNK, letters // (4 * jobs)))
         if jobs > 1 and letters >= SMALL_RUN:
             context = get_context("forkserver")
-            context.set_forkserver_preload(["lettergen.batch", "lettergen.writers.docx"])
+            preload = ["lettergen.fork_server", "lettergen.batch", "lettergen.writers.docx"]
+            context.set_forkserver_preload(preload)  # fork_server first: see there
             self._pool = context.Pool(jobs, _start_worker, (sources, figure_names))
         else:
             _init_worker(sources, figure_names)
@@ -350,7 +352,33 @@ class _Workers:
 
     def close(self) -> None:
         if self._pool is not None:
+            workers = [process.pid for process in getattr(self._pool, "_pool", ())]
             self._pool.terminate()
+            _end_survivors(workers)
+
+
+def _end_survivors(pids: list[int], patience: float = 2.0) -> None:
+    """Kill the workers ``Pool.terminate`` took for dead, and wait until they are.
+
+    A SIGTERM to the run's process group also ends the fork server, the workers' parent; the
+    pool then reads every worker's exit code from the server's closed pipe (255), takes them all
+    for ended and signals none, and they would go on writing letters after the run has stopped.
+    """
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + patience
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie waiting for its parent does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
 
 
 # --- the run ----------------------------------------------------------------------------

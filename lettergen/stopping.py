@@ -12,10 +12,12 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import TextIO
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -82,7 +84,38 @@ def detach_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is not None:
+        sys.stderr = OrphanSilenced(sys.stderr, parent.sentinel)
         threading.Thread(target=_end_with, args=(parent.sentinel,), daemon=True).start()
+
+
+class OrphanSilenced:
+    """A worker's stderr that says nothing once the main process is gone or unreachable.
+
+    A worker sending its last letter as the main process exits after a signal meets a closed
+    pipe, and multiprocessing prints that ``BrokenPipeError`` with its traceback on the terminal,
+    after the run's one French line. Once the main process is gone, or its pipe closed (it is
+    exiting), nobody reads a worker's results, so such a message is noise; otherwise everything
+    is written as usual.
+    """
+
+    def __init__(self, stream: TextIO, parent_sentinel: int):
+        self._stream = stream
+        self._sentinel = parent_sentinel
+
+    def _unheard(self) -> bool:
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return True  # being reported: the main process closed its end, it is exiting
+        return bool(multiprocessing.connection.wait([self._sentinel], 0))  # it has ended
+
+    def write(self, text: str) -> int:
+        return len(text) if self._unheard() else self._stream.write(text)
+
+    def flush(self) -> None:
+        if not self._unheard():
+            self._stream.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
 
 
 def _end_with(sentinel: int) -> None:

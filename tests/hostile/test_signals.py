@@ -49,9 +49,19 @@ def finish(process: subprocess.Popen[bytes]) -> tuple[str, str]:
     try:
         out, err = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
+        alive = "main process alive" if process.poll() is None else f"main ended ({process.returncode})"
+        tree = subprocess.run(["ps", "-eo", "pid,ppid,pgid,stat,args"], capture_output=True, text=True)
+        mine = [line for line in tree.stdout.splitlines() if "lettergen" in line or "multiprocessing" in line]
+        if os.environ.get("LETTERGEN_PYSPY") and process.poll() is None:
+            dump = subprocess.run(
+                [os.environ["LETTERGEN_PYSPY"], "dump", "--pid", str(process.pid)],
+                capture_output=True,
+                text=True,
+            )
+            mine.append(dump.stdout)
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
-        raise AssertionError("the interrupted run did not stop") from None
+        raise AssertionError("the interrupted run did not stop: " + alive + "\n" + "\n".join(mine)) from None
     return out.decode(), err.decode()
 
 
@@ -68,7 +78,9 @@ def assert_interrupted(process: subprocess.Popen[bytes], code: int, out_dir: Pat
     stdout, stderr = finish(process)
     assert process.returncode == code, stderr
     assert stdout == ""
-    [line] = stderr.splitlines()
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    [line] = lines
     match = LINE.fullmatch(line)
     assert match, line
     written = int(match.group(1))
@@ -166,7 +178,9 @@ def test_ctrl_c_during_the_pdf_stage(hostile_dir: Path, soffice: str) -> None:
     os.killpg(process.pid, signal.SIGINT)
     stdout, stderr = finish(process)
     assert process.returncode == 130, stderr
-    [line] = stderr.splitlines()
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    [line] = lines
     match = LINE.fullmatch(line)
     assert match and int(match.group(2)) == count, line
     assert int(match.group(1)) == journal_lines(out, "pdf")
