@@ -212,22 +212,6 @@ def check_equivalent(template_path: Path, recipients) -> bool:
     return True
 
 
-_template = None
-
-
-def _docxtpl_init(path: str) -> None:
-    global _template
-    from docxtpl import DocxTemplate
-
-    _template = DocxTemplate(path)
-
-
-def _docxtpl_make(job: tuple[dict, str]) -> None:
-    context, target = job
-    _template.render(context, autoescape=True)
-    _template.save(target)
-
-
 def docxtpl_child(template_path: str, recipients: str, out: str, jobs: int) -> None:
     """Subprocess: read the mayors, render every deliverable letter with docxtpl in ``jobs`` processes."""
     from multiprocessing import get_context
@@ -238,8 +222,8 @@ def docxtpl_child(template_path: str, recipients: str, out: str, jobs: int) -> N
     mayors = [r for r in data.recipients if r.id not in data.undeliverable]
     Path(out).mkdir(parents=True, exist_ok=True)
     work = ((docxtpl_values(r), str(Path(out) / f"{r.id}.docx")) for r in mayors)
-    with get_context("fork").Pool(jobs, _docxtpl_init, (template_path,)) as pool:
-        for _ in pool.imap(_docxtpl_make, work, chunksize=16):
+    with get_context("fork").Pool(jobs, bench_generate._docxtpl_init, (template_path,)) as pool:
+        for _ in pool.imap(bench_generate._docxtpl_make, work, chunksize=16):
             pass
 
 
