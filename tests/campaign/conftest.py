@@ -139,25 +139,26 @@ def authority(tmp_path_factory) -> Authority:
     return Authority(ca_file, context)
 
 
-@pytest.fixture
-def starttls_server(authority) -> Iterator[Server]:
-    """An SMTP server requiring STARTTLS then AUTH (USER / PASSWORD), its certificate from ``authority``."""
+def _authenticated_server(scheme: str, **tls: object) -> Iterator[Server]:
+    """An SMTP server on 127.0.0.1 requiring AUTH (USER / PASSWORD), its TLS set by ``tls``."""
     collector = Collector()
     port = free_port()
     controller = Controller(
-        collector,
-        hostname="127.0.0.1",
-        port=port,
-        tls_context=authority.server_context,
-        require_starttls=True,
-        auth_required=True,
-        authenticator=_authenticate,
+        collector, hostname="127.0.0.1", port=port, auth_required=True, authenticator=_authenticate, **tls
     )
     controller.start()
     try:
-        yield Server(collector, port, f"smtp+starttls://{USER}@127.0.0.1:{port}")
+        yield Server(collector, port, f"{scheme}://{USER}@127.0.0.1:{port}")
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def starttls_server(authority) -> Iterator[Server]:
+    """An SMTP server requiring STARTTLS then AUTH (USER / PASSWORD), its certificate from ``authority``."""
+    yield from _authenticated_server(
+        "smtp+starttls", tls_context=authority.server_context, require_starttls=True
+    )
 
 
 #: For the tests on ``smtps_server``: aiosmtpd warns that AUTH does not require STARTTLS, which
@@ -168,22 +169,8 @@ IMPLICIT_TLS = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requi
 @pytest.fixture
 def smtps_server(authority) -> Iterator[Server]:
     """An SMTP server speaking TLS from the first byte (implicit TLS, ``smtps://``), then AUTH."""
-    collector = Collector()
-    port = free_port()
-    controller = Controller(
-        collector,
-        hostname="127.0.0.1",
-        port=port,
-        ssl_context=authority.server_context,
-        auth_required=True,
-        auth_require_tls=False,  # the whole session is TLS already, which aiosmtpd cannot see
-        authenticator=_authenticate,
-    )
-    controller.start()
-    try:
-        yield Server(collector, port, f"smtps://{USER}@127.0.0.1:{port}")
-    finally:
-        controller.stop()
+    # auth_require_tls=False: the whole session is TLS already, which aiosmtpd cannot see.
+    yield from _authenticated_server("smtps", ssl_context=authority.server_context, auth_require_tls=False)
 
 
 def write_recipients(
