@@ -15,7 +15,10 @@ Approaches, all with ``--jobs`` processes (default: one per core):
 * merge_pdfs: what ``--merge`` adds, over lettergen's letters (first round only);
 * LibreOffice CLI: ``jobs`` calls of ``soffice.bin --convert-to pdf`` run at once, each over
   its share of the files (the binary, not the ``soffice`` wrapper, which silently drops the
-  files beyond ~244 of one call); every PDF is checked to exist afterwards;
+  files beyond ~244 of one call); every PDF is checked to exist afterwards. Twice: on profiles
+  as a headless LibreOffice makes them (each start runs the graphics render tests, ~0.6 s of
+  CPU) and on profiles seeded as lettergen seeds its own (``libreoffice.seed_profile``: no
+  render tests), the CLI at its best; the ratios are given against both;
 * one soffice per letter: the ``soffice`` wrapper on one file per call, ``jobs`` at a time,
   timed on ``--sample`` letters and extrapolated linearly (its cost per letter does not
   depend on N).
@@ -51,6 +54,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lettergen.writers.libreoffice import installed_version, seed_profile  # noqa: E402
 from lettergen.writers.pdf import DEFAULT_BATCH_SIZE, convert_to_pdf, find_soffice, merge_pdfs  # noqa: E402
 
 
@@ -284,12 +288,14 @@ def bench_merge(size: int, root: Path) -> None:
     shutil.rmtree(root / "out-lg")
 
 
-def bench_cli(size: int, letters: list[Path], program: str, profiles: list[Path], root: Path) -> Measure:
+def bench_cli(
+    size: int, letters: list[Path], program: str, profiles: list[Path], root: Path, label: str
+) -> Measure:
     def run(out: Path) -> None:
         cli_parallel(program, profiles, letters, out)
 
     m = measure("cli", size, run, root / "out-cli")
-    line(size, f"LibreOffice CLI, {len(profiles)} calls at once", m, size, load())
+    line(size, f"LibreOffice CLI, {len(profiles)} calls, {label}", m, size, load())
     return m
 
 
@@ -322,27 +328,31 @@ class Setup:
     soffice: str
     program: str
     profiles: list[Path]
+    seeded: list[Path]  # the same, seeded: no render tests at start
     root: Path
 
 
 def bench_size(size: int, rounds: int, sample: int, letters: list[Path], setup: Setup) -> None:
     """``rounds`` times lettergen then the CLI back to back; the per-letter pipeline once."""
-    ratios = []
+    ratios: dict[str, list[float]] = {"headless profiles": [], "seeded profiles": []}
     for r in range(rounds):
         ours = bench_lettergen(size, letters, setup.jobs, setup.batch_size, setup.root)
         if r == 0:
             bench_merge(size, setup.root)
         else:
             shutil.rmtree(setup.root / "out-lg")
-        cli = bench_cli(size, letters, setup.program, setup.profiles, setup.root)
-        ratios.append(cli.seconds / ours.seconds)
+        for label, profiles in zip(ratios, (setup.profiles, setup.seeded), strict=True):
+            cli = bench_cli(size, letters, setup.program, profiles, setup.root, label)
+            ratios[label].append(cli.seconds / ours.seconds)
     naive = bench_per_letter(size, letters[: min(size, sample)], setup.soffice, setup.profiles, setup.root)
-    shown = ", ".join(f"{x:.2f}" for x in ratios)
-    print(
-        f"{size:>6} lettergen: {statistics.median(ratios):.2f}x LibreOffice's CLI (median of {rounds}: "
-        f"{shown}; lowest {min(ratios):.2f}), {naive.seconds / ours.seconds:.1f}x one soffice per letter",
-        flush=True,
-    )
+    for label, values in ratios.items():
+        shown = ", ".join(f"{x:.2f}" for x in values)
+        print(
+            f"{size:>6} lettergen: {statistics.median(values):.2f}x LibreOffice's CLI on {label} "
+            f"(median of {rounds}: {shown}; lowest {min(values):.2f})",
+            flush=True,
+        )
+    print(f"{size:>6} lettergen: {naive.seconds / ours.seconds:.1f}x one soffice per letter", flush=True)
 
 
 def main() -> None:
@@ -364,9 +374,15 @@ def main() -> None:
             soffice,
             soffice_binary(soffice),
             [root / f"profile-{i}" for i in range(args.jobs)],
+            [root / f"seeded-{i}" for i in range(args.jobs)],
             root,
         )
-        for profile in setup.profiles:  # a profile's first start is the slowest: not timed
+        version = installed_version(soffice)
+        for profile in setup.seeded:
+            profile.mkdir()
+            if version is not None:
+                seed_profile(profile, version)
+        for profile in setup.profiles + setup.seeded:  # a profile's first start is the slowest: not timed
             run_soffice(lo_command(setup.program, profile, root / "warm", models[:1]))
         print(f"cores: {os.cpu_count()}, jobs: {args.jobs}; LibreOffice: {setup.program}; {load()}")
         print(f"{'N':>6} {'approach':<40} {'seconds':>8} {'letters/s':>9} {'CPU ms/l':>9} {'peak MB':>8}")
