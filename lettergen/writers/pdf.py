@@ -358,8 +358,11 @@ def _convert(
     tmp_root = Path(tempfile.mkdtemp(prefix=".lettergen-pdf-", dir=out_dir))
     libreoffice = LibreOffice(soffice, jobs)
     job = _Job(libreoffice, out_dir, tmp_root, timeout, creation_date)
-    # One thread more than LibreOffice profiles: it combines or cuts while both convert.
-    pool = ThreadPoolExecutor(max_workers=jobs + 1, thread_name_prefix="soffice")
+    # Two threads per LibreOffice profile: while one converts, the other cuts the batch it
+    # converted before, then combines the next and waits for the profile, so that LibreOffice
+    # never waits for Python (with one spare thread in all, both profiles idled while their
+    # threads cut: 0.4 s of 6 at N = 500).
+    pool = ThreadPoolExecutor(max_workers=2 * jobs, thread_name_prefix="soffice")
     try:
         pending = {pool.submit(_run_batch, job, b) for b in batches}
         while pending:
