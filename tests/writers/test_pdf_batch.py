@@ -221,7 +221,8 @@ def test_plan_batches_keeps_workers_busy():
 
 
 def test_combined_document_has_one_section_per_letter(docx_writer, tmp_path):
-    """Sections restart at page 1; each letter's footer totals its own pages (PAGEREF)."""
+    """Sections restart at page 1; each letter's footer totals its own pages (PAGEREF); the
+    header, the same for all, is laid out once."""
     letters = []
     for k in range(3):
         letters.append(tmp_path / f"l{k}.docx")
@@ -233,6 +234,8 @@ def test_combined_document_has_one_section_per_letter(docx_writer, tmp_path):
         footers = sorted(n for n in archive.namelist() if n.startswith("word/footer"))
         totals = [archive.read(n).decode() for n in footers if "-lg" in n]
     assert body.count("<w:sectPr") == 3 and body.count('w:start="1"') == 3
+    # the header shows no page total: named by the first section, inherited by the others
+    assert body.count("<w:headerReference") == 1 and body.count("<w:footerReference") == 3
     assert [body.count(f'w:name="LGD{k:04d}"') for k in range(3)] == [1, 1, 1]
     assert len(totals) == 3
     for k, footer in enumerate(totals):
