@@ -1,12 +1,13 @@
-"""PDF from the DOCX letters: one LibreOffice call per batch of letters, cut back with pypdf.
+"""PDF from the DOCX letters: one LibreOffice call per batch of letters, cut back into letters.
 
-Why batches in one document: LibreOffice spends about 1 s starting and 40 ms on every document
-it opens, but only 5–10 ms on a page (``benchmarks/bench_pdf.py``). So ``convert_to_pdf``
-combines each batch of letters into one DOCX (``docx_combine``: each letter its own section,
-its page numbers from 1, its page total right), converts it with one ``soffice`` call, and cuts
-the PDF back into letters at the named destinations LibreOffice exports (``pdf_split``). It
-runs ``jobs`` such calls at once, each on its own LibreOffice profile (``libreoffice``), and
-one more thread combines and cuts while LibreOffice works.
+Why batches in one document: LibreOffice spends about 40 ms on every document it opens, but
+only 5–10 ms on a page (``benchmarks/bench_pdf.py``). So ``convert_to_pdf`` combines each batch
+of letters into one DOCX (``docx_combine``: each letter its own section, its page numbers from
+1, its page total right), converts it with one ``soffice`` call, and cuts the PDF back into
+letters at the named destinations LibreOffice exports (``pdf_split``, copying LibreOffice's own
+objects). It runs ``jobs`` such calls at once, each on its own LibreOffice profile
+(``libreoffice``), with two threads per profile: while one waits for LibreOffice, the other
+cuts the batch before and combines the next.
 
 Robustness:
 
