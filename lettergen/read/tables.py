@@ -39,8 +39,6 @@ _HEADER_DROP = re.compile(r"[\s\-_'’.\u00a0\u202f]+")
 # Stray spaces around a cell, including the no-break spaces Excel and Word leave behind.
 _STRIP = " \t\r\n\u00a0\u202f\u2007\u2009\ufeff"
 
-csv.field_size_limit(10 * 1024 * 1024)
-
 
 class TableError(InputError):
     """A file that cannot be read as a table at all (missing, binary, empty, undecodable…)."""
@@ -237,7 +235,10 @@ def _open_csv(data: bytes, name: str, skip_title_line: str | None) -> Table:
                 break
     separator = _detect_separator(first)
     header_line = line_no
-    header_cells = next(csv.reader([first], delimiter=separator), [])
+    try:
+        header_cells = limits.next_row(csv.reader([first], delimiter=separator)) or []
+    except csv.Error:
+        raise TableError(_field_too_long(), name, header_line) from None
     header = tuple(clean(c) for c in header_cells)
     _check_header(header, name, header_line)
     table = Table(name, header, header_line, iter(()), kind="csv", encoding=encoding, separator=separator)
@@ -267,9 +268,9 @@ def _csv_rows(
     while True:
         line = header_line + previous + 1
         try:
-            cells = next(reader, None)
-        except csv.Error as error:  # a field over csv.field_size_limit: nothing after it is reliable
-            table.problems.append(Problem(table.file, line, f"ligne illisible ({error})"))
+            cells = limits.next_row(reader)
+        except csv.Error:  # a field over the limit: nothing after it is reliable
+            table.problems.append(Problem(table.file, line, _field_too_long()))
             return
         if cells is None:
             return
@@ -283,6 +284,13 @@ def _csv_rows(
         row = _fit(values, width, line, table)
         if row is not None:
             yield row
+
+
+def _field_too_long() -> str:
+    return (
+        f"ligne illisible : un champ dépasse {limits.number(limits.CSV_FIELD_BYTES)} caractères "
+        "(un guillemet ouvert et jamais refermé ?) ; la suite du fichier n'est pas lue"
+    )
 
 
 def _too_many_rows(file: str, line: int) -> Problem:

