@@ -317,6 +317,11 @@ class LimitedTemplate(Template):
             self._render(variables, careful=True)
         return text
 
+    def generate(self, *args: Any, **kwargs: Any) -> Iterator[str]:
+        """The letter in one piece, from :meth:`render`: Jinja's own ``generate`` (and ``stream``,
+        built on it) would run the body with no budget, every limit off."""
+        yield self.render(*args, **kwargs)
+
     def _render(self, variables: dict[str, Any], careful: bool) -> str:
         context = self.new_context(variables)
         if careful:

@@ -353,3 +353,14 @@ def test_an_included_templates_text_is_charged_each_time(tmp_templates):
     )
     error = limit_of(tmp_templates, payload)
     assert str(error) == f"templates/essai.j2:3: {LIMIT}plus de 1000000 caractères écrits pour une lettre"
+
+
+@pytest.mark.parametrize("way", ["render", "generate", "stream"])
+def test_every_way_of_rendering_spends_the_budget(way):
+    """Jinja's generate() and stream() run a template's body too: the same limit stops them."""
+    env = make_environment(Path(__file__).parent)
+    template = env.from_string("{% for a in range(1000) %}{% for b in range(1000) %}{% endfor %}{% endfor %}")
+    with pytest.raises(LimitExceeded, match="plus de 100000 étapes de calcul pour une lettre"):
+        result = getattr(template, way)()
+        if way != "render":
+            "".join(result)
