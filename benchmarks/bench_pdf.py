@@ -10,8 +10,9 @@ under N distinct names (2-page letters with header, footer and « page i/n »).
 Approaches, all with ``--jobs`` processes (default: one per core):
 
 * lettergen: ``convert_to_pdf(…, jobs)``: one document per batch, handed to a resident
-  LibreOffice per worker, cut with pypdf (each letter's PDF parsed back, written, renamed);
-  its profiles are fresh, created inside the timing, as in a real run;
+  LibreOffice per worker, cut by copying LibreOffice's objects (``pdf_copy``; each letter's
+  PDF parsed back by pypdf, written, renamed); its profiles are fresh and seeded, created
+  inside the timing, as in a real run;
 * merge_pdfs: what ``--merge`` adds, over lettergen's letters (first round only);
 * LibreOffice CLI: ``jobs`` calls of ``soffice.bin --convert-to pdf`` run at once, each over
   its share of the files (the binary, not the ``soffice`` wrapper, which silently drops the
