@@ -12,8 +12,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    create_string_object,
+)
 
 from lettergen.writers.docx_combine import combine_letters
 from lettergen.writers.libreoffice import PDF_WITH_DESTINATIONS, LibreOffice, installed_version
@@ -182,3 +191,52 @@ def test_seeded_profile_starts_without_render_tests(soffice, tmp_path):
     finally:
         office.stop()
         office.cleanup()
+
+
+def link_targets(reader: PdfReader, index: int) -> set[int]:
+    """Numbers of the page objects the links of page ``index`` point at."""
+    targets = set()
+    for annotation in reader.pages[index].get("/Annots") or []:
+        dest = annotation.get_object().get("/Dest")
+        if dest:
+            targets.add(dest[0].idnum)
+    return targets
+
+
+@pytest.mark.libreoffice
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_run_of_pages_is_copied_or_refused(batch_pdf, data):
+    """Any run of the batch's pages: copied with exactly their text, or refused (OutsideLetter)
+    exactly when one of their links (« page i/n ») points at a page outside the run."""
+    raw = batch_pdf.read_bytes()
+    batch = PdfReader(io.BytesIO(raw))
+    objects = BatchObjects.read(batch, raw)
+    assert objects is not None
+    total = len(batch.pages)
+    first = data.draw(st.integers(0, total - 1))
+    last = data.draw(st.integers(first, total - 1))
+    pages = range(first, last + 1)
+    inside = {objects.pages[i] for i in pages}
+    outside = any(link_targets(batch, i) - inside for i in pages)
+    info = DictionaryObject({NameObject("/Title"): create_string_object("Lettre")})
+    try:
+        pdf = objects.letter(pages, info, DictionaryObject(), b"%PDF-1.6")
+    except OutsideLetter:
+        assert outside
+        return
+    assert not outside
+    reader = PdfReader(io.BytesIO(pdf))
+    assert [p.extract_text() for p in reader.pages] == [batch.pages[i].extract_text() for i in pages]
+    assert reader.metadata.title == "Lettre"
+
+
+@pytest.mark.libreoffice
+def test_half_a_letter_is_refused(batch_pdf):
+    """The first page of the 3-page letter alone: its « page 1/3 » links to page 3, outside."""
+    raw = batch_pdf.read_bytes()
+    objects = BatchObjects.read(PdfReader(io.BytesIO(raw)), raw)
+    assert objects is not None
+    with pytest.raises(OutsideLetter):
+        objects.objects_of(range(1, 2))
+    assert objects.objects_of(range(1, 4))
