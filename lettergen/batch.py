@@ -1,10 +1,12 @@
 """Batch stage: every recipient's letter, in parallel, resumable.
 
 Reading and checking come first and cover every recipient, so that bad input
-writes nothing. Then the letters are rendered and written by ``jobs`` worker
-processes, each of which compiles the template and prepares the letterhead
-once. Each file is written under a temporary name and renamed; each finished
-file is journaled, so a killed run is completed by the next one.
+writes nothing. Then the letters are rendered, each once, and written by ``jobs``
+worker processes, each of which compiles the template and prepares the letterhead
+once: into a staging folder first, moved into place only once every letter has
+rendered (unless ``--skip-invalid``, which writes each in place as it comes).
+Each file is written under a temporary name and renamed; each finished file is
+journaled, so a killed run is completed by the next one.
 
 One run at a time per output folder (an OS lock, see lettergen/files.py), and a run stopped by
 SIGINT or SIGTERM (lettergen/stopping.py) says how many letters are complete before it exits.
@@ -39,7 +41,14 @@ from lettergen.errors import (
     Problem,
     TemplateLimitError,
 )
-from lettergen.files import folder_lock, make_folder, output_error, refuse_link, write_atomically
+from lettergen.files import (
+    folder_lock,
+    make_folder,
+    move_into_place,
+    output_error,
+    refuse_link,
+    write_atomically,
+)
 from lettergen.french import territory
 from lettergen.letter import Letter
 from lettergen.manifest import (
@@ -355,6 +364,7 @@ class _Workers:
             workers = [process.pid for process in getattr(self._pool, "_pool", ())]
             self._pool.terminate()
             _end_survivors(workers)
+            self._pool = None
 
 
 def _end_survivors(pids: list[int], patience: float = 2.0) -> None:
@@ -389,9 +399,9 @@ def generate(
 ) -> GenerateReport:
     """Write every letter of ``campaign``; return what was done.
 
-    Every letter to write is rendered once before anything is written, in the
-    worker processes; any problem raises :class:`InvalidInput` with nothing
-    written, unless ``skip_invalid`` is set. A signal raises :class:`Stopped` with the
+    Every letter to write is rendered once, in the worker processes, into a staging
+    folder; any problem raises :class:`InvalidInput` with nothing written, unless
+    ``skip_invalid`` is set. A signal raises :class:`Stopped` with the
     number of letters complete on disk.
     """
     if campaign.problems and not options.skip_invalid:
@@ -448,23 +458,35 @@ def _generate(
         _Workers(campaign.sources, campaign.data.figure_names, options.jobs, len(todo)) if todo else None
     )
     try:
-        # --skip-invalid writes the letters that render, so each is rendered once, as it is written.
-        single_pass = options.skip_invalid and not options.dry_run
-        invalid = {} if single_pass else _validate_all(workers, todo)
-        if invalid and not options.skip_invalid:
-            raise InvalidInput(invalid.values())
-        report.skipped.extend(invalid.values())
-        todo = [item for item in todo if item[0].id not in invalid]
-        rows[:] = [row for row in rows if row.id not in invalid]
         if options.dry_run:
-            report.planned = [recipient.id for recipient, _ in todo]
+            invalid = _validate_all(workers, todo)
+            if invalid and not options.skip_invalid:
+                raise InvalidInput(invalid.values())
+            report.skipped.extend(invalid.values())
+            report.planned = [recipient.id for recipient, _ in todo if recipient.id not in invalid]
             return
-        if not locked:  # nothing was there: created only now that every letter renders
+        if not locked:  # a folder made for the run is removed again if the run is refused
             held.enter_context(folder_lock(make_folder(out_dir)))
             locked = True
         _remove_stale_temporaries(out_dir)
         stems = file_stems(campaign.data.recipients)
-        _write_all(workers, campaign, rows, todo, formats, options, report, progress, stems)
+        # Each letter is rendered once. --skip-invalid writes those that render as they come;
+        # otherwise every letter is first written to a staging folder, moved into place only
+        # once all of them rendered: a refused run writes nothing.
+        staged = None
+        if not options.skip_invalid:
+            try:
+                staged = _stage_docx(workers, todo, out_dir, stems, progress)
+            except _StagingStopped as stopped:  # what was rendered is kept for the next run
+                if workers is not None:
+                    workers.close()  # none still writing into the staging folder
+                try:
+                    if "docx" in formats:
+                        _keep_staged(stopped.staged, rows, out_dir)
+                finally:
+                    shutil.rmtree(stopped.staged.folder, ignore_errors=True)
+                raise stopped.cause from None
+        _write_all(workers, campaign, rows, todo, formats, options, report, progress, stems, staged)
     finally:
         if workers is not None:
             workers.close()
@@ -510,6 +532,93 @@ class LimitProblem(Problem):
     """
 
 
+@dataclass(frozen=True)
+class _Staged:
+    """Every letter of a run, rendered and written to ``folder``, none yet under its final name."""
+
+    folder: Path
+    written: dict[str, Written]
+    names: dict[str, str]  # every letter's file name, staged or not
+
+
+class _StagingStopped(BaseException):
+    """Staging ended by a signal or a file that cannot be written: what was staged, and why."""
+
+    def __init__(self, staged: _Staged, cause: Stopped | OutputError):
+        super().__init__(staged, cause)
+        self.staged = staged
+        self.cause = cause
+
+
+def _keep_staged(staged: _Staged, rows: list[ManifestRow], out_dir: Path) -> None:
+    """Move the letters a stopped run staged to their final names, journaled as if written.
+
+    The run is stopped (a signal, a full disk), not refused: those letters rendered, and the
+    next run keeps them, as it keeps what any stopped run wrote (and still refuses, writing
+    nothing more, if one of the other letters fails).
+    """
+    by_id = {row.id: row for row in rows}
+    journal = Journal(out_dir)
+    try:
+        for letter_id, name in staged.names.items():
+            path = staged.folder / name
+            known = staged.written.get(letter_id)
+            if known is None and (path.is_symlink() or not path.is_file()):
+                continue  # not rendered yet (a staged file is whole: written, then renamed)
+            digest = known.sha256 if known is not None else sha256_file(path)
+            move_into_place(path, out_dir / name)
+            by_id[letter_id].files["docx"] = (name, digest)
+            journal.record(letter_id, by_id[letter_id].empreinte, "docx", name, digest)
+    finally:
+        journal.close()
+
+
+def _stage_docx(
+    workers: _Workers | None,
+    todo: list[tuple[Recipient, str]],
+    out_dir: Path,
+    stems: dict[str, str],
+    progress: Callable[[int], None] | None,
+) -> _Staged:
+    """Render and write every letter to do into a hidden folder of ``out_dir``.
+
+    Raises :class:`InvalidInput` with every letter's problem (the folder deleted) if any does
+    not render, at once for a template past its limits; :class:`_StagingStopped` on a signal
+    or a file that cannot be written (named by its final name).
+    """
+    folder = _scratch_folder(out_dir)
+    written: dict[str, Written] = {}
+    problems: list[Problem] = []
+    jobs = [(r, str(folder), stems.get(r.id) or recipient_file_stem(r)) for r, _ in todo]
+    names = {recipient.id: f"{stem}.docx" for recipient, _, stem in jobs}
+    outcomes = workers.map(_write, jobs) if workers is not None else iter(())  # None: nothing to do
+    try:
+        for (recipient, _, _), outcome in zip(jobs, outcomes, strict=True):
+            if isinstance(outcome, OutputError):
+                final = str(out_dir / Path(outcome.file).name) if outcome.file else None
+                raise _StagingStopped(_Staged(folder, written, names), OutputError(outcome.message, final))
+            if isinstance(outcome, LimitProblem):  # a template past its limits: see there
+                raise InvalidInput([outcome])
+            if isinstance(outcome, Problem):
+                problems.append(outcome)
+            elif isinstance(outcome, LettergenError):
+                problems.append(Problem(recipient.source, recipient.line or None, str(outcome)))
+            else:
+                written[recipient.id] = outcome
+                if progress:
+                    progress(1)
+        if problems:
+            raise InvalidInput(problems)
+    except Stopped as stop:
+        raise _StagingStopped(_Staged(folder, written, names), stop) from None
+    except _StagingStopped:
+        raise
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return _Staged(folder, written, names)
+
+
 def _validate_all(workers: _Workers | None, todo: list[tuple[Recipient, str]]) -> dict[str, Problem]:
     """Render every letter to do without writing; return the problem of each letter that fails."""
     if workers is None or not todo:
@@ -534,14 +643,23 @@ def _write_all(
     report: GenerateReport,
     progress: Callable[[int], None] | None,
     stems: dict[str, str],
+    staged: _Staged | None,
 ) -> None:
     out_dir = options.out_dir
     by_id = {row.id: row for row in rows}
     journal = Journal(out_dir)
     try:
         keep_docx = "docx" in formats
-        docx_dir = out_dir if keep_docx else _scratch_folder(out_dir)
-        docx_names = _write_docx(workers, todo, docx_dir, by_id, journal, report, progress, keep_docx, stems)
+        scratch = staged.folder if staged else None
+        docx_dir = out_dir if keep_docx else scratch or _scratch_folder(out_dir)
+        if staged is not None:
+            docx_names = _place_docx(staged, todo, docx_dir, by_id, journal, report, keep_docx)
+        else:
+            docx_names = _write_docx(
+                workers, todo, docx_dir, by_id, journal, report, progress, keep_docx, stems
+            )
+        if scratch is not None and keep_docx:
+            shutil.rmtree(scratch, ignore_errors=True)  # what was not moved: DOCX already up to date
         rows[:] = [row for row in rows if row.id in by_id]  # without the letters skipped
         if "pdf" in formats:
             _write_pdf(
@@ -600,6 +718,30 @@ def _write_docx(
         report.written += 1
         if progress:
             progress(1)
+    return docx_names
+
+
+def _place_docx(
+    staged: _Staged,
+    todo: list[tuple[Recipient, str]],
+    docx_dir: Path,
+    by_id: dict[str, ManifestRow],
+    journal: Journal,
+    report: GenerateReport,
+    keep_docx: bool,
+) -> dict[str, str]:
+    """Move the staged DOCX to their final names (journaled one by one); return every DOCX name."""
+    docx_names = {row.id: row.files["docx"][0] for row in by_id.values() if "docx" in row.files}
+    for recipient, _ in todo:
+        if keep_docx and recipient.id in docx_names:
+            continue  # its DOCX is up to date: only its PDF is to do
+        outcome = staged.written[recipient.id]
+        if keep_docx:
+            move_into_place(staged.folder / outcome.name, docx_dir / outcome.name)
+            by_id[recipient.id].files["docx"] = (outcome.name, outcome.sha256)
+            journal.record(recipient.id, by_id[recipient.id].empreinte, "docx", outcome.name, outcome.sha256)
+        docx_names[recipient.id] = outcome.name
+        report.written += 1
     return docx_names
 
 

@@ -402,3 +402,29 @@ def test_the_journal_is_never_appended_through_a_link(tmp_path):
     with pytest.raises(OutputError, match="c'est un lien symbolique"):
         Journal(tmp_path)
     assert target.read_text() == "intact"
+
+
+def test_killed_while_letters_are_staged_the_next_run_writes_them_all(campaign_dir):
+    """kill -9 while the letters are rendered into the staging folder (before any is in place):
+    nothing under a final name, and the next run removes the staging folder and writes all."""
+    recipients = write_recipients(campaign_dir / "grand.csv", 3000)
+    out = campaign_dir / "out"
+    args = ["generate", "-r", recipients.name, "-o", "out", "--date", "2021-07-01", "--jobs", "2"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lettergen", *args],
+        cwd=campaign_dir,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while len(list(out.glob(".lettergen-docx-*/*.docx"))) < 20 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert process.poll() is None, "the run ended before it could be killed"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not list(out.glob("*.docx")) and journal_lines(out, "docx") == 0
+    completed = lettergen(*args, cwd=campaign_dir)
+    assert completed.returncode == 0, completed.stderr
+    assert_complete(out, 3000, ("docx",))
+    assert not list(out.glob(".lettergen-docx-*"))

@@ -242,7 +242,7 @@ BUSY = (
 
 def test_a_second_run_on_the_same_folder_is_refused_at_once(hostile_dir: Path) -> None:
     """While a run writes, a second one on its folder refuses in French; the first completes."""
-    write_recipients(hostile_dir / "grand.csv", 3000)
+    write_recipients(hostile_dir / "grand.csv", 5000)
     args = ["generate", "-r", "grand.csv", "-o", "out", "--date", "2021-07-01", "--jobs", "2"]
     first = subprocess.Popen(
         [sys.executable, "-m", "lettergen", *args],
@@ -253,7 +253,9 @@ def test_a_second_run_on_the_same_folder_is_refused_at_once(hostile_dir: Path) -
     )
     try:
         deadline = time.monotonic() + 120
-        while journal_lines(hostile_dir / "out", "docx") < 1 and time.monotonic() < deadline:
+        # Writing: its first letters are staged (moved into place once all of them rendered).
+        staged = hostile_dir / "out"
+        while not list(staged.glob(".lettergen-docx-*/*.docx")) and time.monotonic() < deadline:
             time.sleep(0.01)
         second = generate(hostile_dir)  # r3.csv, the same folder
         assert first.poll() is None, "the first run ended before the second started"
@@ -264,7 +266,7 @@ def test_a_second_run_on_the_same_folder_is_refused_at_once(hostile_dir: Path) -
             os.killpg(first.pid, signal.SIGKILL)
             first.communicate()
     assert first.returncode == 0, err
-    assert_complete(hostile_dir / "out", 3000, ("docx",))
+    assert_complete(hostile_dir / "out", 5000, ("docx",))
     assert not (hostile_dir / "out" / ".lettergen-verrou").exists()
 
 
