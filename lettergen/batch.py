@@ -567,10 +567,30 @@ def _keep_staged(staged: _Staged, rows: list[ManifestRow], out_dir: Path) -> Non
                 continue  # not rendered yet (a staged file is whole: written, then renamed)
             digest = known.sha256 if known is not None else sha256_file(path)
             move_into_place(path, out_dir / name)
-            by_id[letter_id].files["docx"] = (name, digest)
-            journal.record(letter_id, by_id[letter_id].empreinte, "docx", name, digest)
+            _record_docx(by_id[letter_id], name, digest, journal)
     finally:
         journal.close()
+
+
+def _not_written(outcome: Written | Problem | LettergenError, recipient: Recipient) -> Problem | None:
+    """Why a worker wrote no letter (None: it did), as one line naming the recipient.
+
+    Raises :class:`InvalidInput` for a template past its limits: that stops the run (see
+    :class:`LimitProblem`). An OutputError is the caller's: it stops the run too, differently.
+    """
+    if isinstance(outcome, LimitProblem):
+        raise InvalidInput([outcome])
+    if isinstance(outcome, Problem):
+        return outcome
+    if isinstance(outcome, LettergenError):
+        return Problem(recipient.source, recipient.line or None, str(outcome))
+    return None
+
+
+def _record_docx(row: ManifestRow, name: str, digest: str, journal: Journal) -> None:
+    """A DOCX now under its final name: in the letter's row, and journaled for the next run."""
+    row.files["docx"] = (name, digest)
+    journal.record(row.id, row.empreinte, "docx", name, digest)
 
 
 def _stage_docx(
@@ -597,13 +617,11 @@ def _stage_docx(
             if isinstance(outcome, OutputError):
                 final = str(out_dir / Path(outcome.file).name) if outcome.file else None
                 raise _StagingStopped(_Staged(folder, written, names), OutputError(outcome.message, final))
-            if isinstance(outcome, LimitProblem):  # a template past its limits: see there
-                raise InvalidInput([outcome])
-            if isinstance(outcome, Problem):
-                problems.append(outcome)
-            elif isinstance(outcome, LettergenError):
-                problems.append(Problem(recipient.source, recipient.line or None, str(outcome)))
+            problem = _not_written(outcome, recipient)
+            if problem is not None:
+                problems.append(problem)
             else:
+                assert isinstance(outcome, Written)
                 written[recipient.id] = outcome
                 if progress:
                     progress(1)
@@ -700,21 +718,15 @@ def _write_docx(
     for (recipient, _, _), outcome in zip(work, workers.map(_write, work), strict=True):
         if isinstance(outcome, OutputError):
             raise outcome
-        if isinstance(outcome, LimitProblem):  # a template past its limits stops the run (see there)
-            raise InvalidInput([outcome])
-        if isinstance(outcome, Problem):  # does not render (--skip-invalid: not validated before)
-            report.skipped.append(outcome)
-            del by_id[recipient.id]
-            continue
-        if isinstance(outcome, LettergenError):
-            report.skipped.append(Problem(recipient.source, recipient.line or None, str(outcome)))
+        problem = _not_written(outcome, recipient)
+        if problem is not None:  # does not render (--skip-invalid: not validated before)
+            report.skipped.append(problem)
             by_id.pop(recipient.id, None)
             continue
-        row = by_id[recipient.id]
+        assert isinstance(outcome, Written)
         docx_names[recipient.id] = outcome.name
         if keep_docx:
-            row.files["docx"] = (outcome.name, outcome.sha256)
-            journal.record(recipient.id, row.empreinte, "docx", outcome.name, outcome.sha256)
+            _record_docx(by_id[recipient.id], outcome.name, outcome.sha256, journal)
         report.written += 1
         if progress:
             progress(1)
@@ -738,8 +750,7 @@ def _place_docx(
         outcome = staged.written[recipient.id]
         if keep_docx:
             move_into_place(staged.folder / outcome.name, docx_dir / outcome.name)
-            by_id[recipient.id].files["docx"] = (outcome.name, outcome.sha256)
-            journal.record(recipient.id, by_id[recipient.id].empreinte, "docx", outcome.name, outcome.sha256)
+            _record_docx(by_id[recipient.id], outcome.name, outcome.sha256, journal)
         docx_names[recipient.id] = outcome.name
         report.written += 1
     return docx_names
