@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -88,6 +89,11 @@ def kill_midway(
 
     SIGKILL the group once ``after`` files are journaled.
     """
+    kill_when(args, cwd, lambda: journal_lines(out, kind) >= after, timeout, poll)
+
+
+def kill_when(args: list[str], cwd: Path, ready: Callable[[], bool], timeout: float, poll: float) -> None:
+    """Start ``lettergen ARGS`` in its own process group; SIGKILL the group once ``ready()``."""
     process = subprocess.Popen(
         [sys.executable, "-m", "lettergen", *args],
         cwd=cwd,
@@ -96,7 +102,7 @@ def kill_midway(
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + timeout
-    while journal_lines(out, kind) < after and process.poll() is None and time.monotonic() < deadline:
+    while not ready() and process.poll() is None and time.monotonic() < deadline:
         time.sleep(poll)
     assert process.poll() is None, "the run ended before it could be killed"
     os.killpg(process.pid, signal.SIGKILL)
@@ -410,19 +416,7 @@ def test_killed_while_letters_are_staged_the_next_run_writes_them_all(campaign_d
     recipients = write_recipients(campaign_dir / "grand.csv", 3000)
     out = campaign_dir / "out"
     args = ["generate", "-r", recipients.name, "-o", "out", "--date", "2021-07-01", "--jobs", "2"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "lettergen", *args],
-        cwd=campaign_dir,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while len(list(out.glob(".lettergen-docx-*/*.docx"))) < 20 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert process.poll() is None, "the run ended before it could be killed"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    kill_when(args, campaign_dir, lambda: len(list(out.glob(".lettergen-docx-*/*.docx"))) >= 20, 120, 0.005)
     assert not list(out.glob("*.docx")) and journal_lines(out, "docx") == 0
     completed = lettergen(*args, cwd=campaign_dir)
     assert completed.returncode == 0, completed.stderr
