@@ -235,16 +235,6 @@ def docxtpl_context(recipient) -> dict[str, str]:
     territory = french.territory(recipient.departement)
     forms = french.office_forms(recipient.fonction, recipient.genre, territory, recipient.forme_titre)
     fig = recipient.figures
-    address = french.address_block(
-        recipient.genre,
-        recipient.prenom,
-        recipient.nom.upper(),
-        forms,
-        french.address_institution(recipient.fonction, territory),
-        recipient.adresse,
-        recipient.code_postal,
-        recipient.ville,
-    )
     values = {
         "appel": forms.appel,
         "elu": forms.participe,
@@ -263,17 +253,37 @@ def docxtpl_context(recipient) -> dict[str, str]:
         "vacants": french.pluriel(fig["postes_vacants"], "poste y est vacant", "postes y sont vacants"),
     }
     values = {key: french.typographie(value) for key, value in values.items()}
-    values["adresse"] = "\n".join(address)
+    values["adresse"] = address_text(recipient, forms, territory)
     return values
+
+
+def address_text(recipient, forms, territory) -> str:
+    """The postal block, a line per line, as lettergen's letter prints it."""
+    from lettergen import french
+
+    institution = french.address_institution(recipient.fonction, territory)
+    lines = french.address_block(
+        recipient.genre,
+        recipient.prenom,
+        recipient.nom.upper(),
+        forms,
+        institution,
+        recipient.adresse,
+        recipient.code_postal,
+        recipient.ville,
+    )
+    return "\n".join(lines)
+
+
+def as_docxtpl(values: dict) -> dict:
+    """A context for docxtpl: the address as a ``Listing`` (its lines become line breaks)."""
+    from docxtpl import Listing
+
+    return {**values, "adresse": Listing(values["adresse"])}
 
 
 def docxtpl_values(recipient) -> dict:
-    """The docxtpl context: the address as a ``Listing`` (its lines become line breaks)."""
-    from docxtpl import Listing
-
-    values = docxtpl_context(recipient)
-    values["adresse"] = Listing(values["adresse"])
-    return values
+    return as_docxtpl(docxtpl_context(recipient))
 
 
 def lettergen_blocks(recipient) -> list[str]:

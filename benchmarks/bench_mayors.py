@@ -129,16 +129,6 @@ def mayor_context(recipient) -> dict[str, str]:
 
     forms = recipient_office_forms(recipient)
     territory = french.territory(recipient.departement)
-    address = french.address_block(
-        recipient.genre,
-        recipient.prenom,
-        recipient.nom.upper(),
-        forms,
-        french.address_institution(recipient.fonction, territory),
-        recipient.adresse,
-        recipient.code_postal,
-        recipient.ville,
-    )
     values = {
         "appel": forms.appel,
         "elu": forms.participe,
@@ -148,16 +138,12 @@ def mayor_context(recipient) -> dict[str, str]:
         "commune_a": recipient.commune.a,
     }
     values = {key: french.typographie(value) for key, value in values.items()}
-    values["adresse"] = "\n".join(address)
+    values["adresse"] = bench_generate.address_text(recipient, forms, territory)
     return values
 
 
 def docxtpl_values(recipient) -> dict:
-    from docxtpl import Listing
-
-    values = mayor_context(recipient)
-    values["adresse"] = Listing(values["adresse"])
-    return values
+    return bench_generate.as_docxtpl(mayor_context(recipient))
 
 
 def lettergen_letter(recipient):
