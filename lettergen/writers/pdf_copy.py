@@ -21,6 +21,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from pypdf import PdfReader
 from pypdf.generic import (
@@ -33,8 +34,10 @@ from pypdf.generic import (
     StreamObject,
 )
 
-__all__ = ["BatchObjects", "OutsideLetter"]
+__all__ = ["ID_PLACEHOLDER", "BatchObjects", "OutsideLetter"]
 
+#: The 16 bytes both halves of a letter's /ID hold until ``pdf_split`` stamps the file's MD5.
+ID_PLACEHOLDER = b"\xa5" * 16
 _INHERITED = ("/Resources", "/MediaBox", "/CropBox", "/Rotate")  # page attributes a page tree passes on
 
 
@@ -50,7 +53,6 @@ class BatchObjects:
     data: bytes
     spans: dict[int, tuple[int, int]]  # object number -> [start, end) in data
     pages: tuple[int, ...]  # page object numbers, in order
-    page_set: frozenset[int]
     tree: int  # the page tree's root (every page's parent)
     catalog: int
     _found: dict[int, frozenset[int]] = field(default_factory=dict, compare=False, repr=False)
@@ -78,7 +80,11 @@ class BatchObjects:
             return None
         if any(_raw(reader, number).raw_get("/Parent") != tree for number in pages):
             return None  # a nested page tree: the pages would need their parents rewritten
-        return cls(reader, data, spans, pages, frozenset(pages), tree.idnum, root.idnum)
+        return cls(reader, data, spans, pages, tree.idnum, root.idnum)
+
+    @cached_property
+    def page_set(self) -> frozenset[int]:
+        return frozenset(self.pages)
 
     def objects_of(self, pages: range) -> list[int]:
         """Numbers of the objects the pages ``pages`` (indices) reach, themselves included.
@@ -134,7 +140,7 @@ class BatchObjects:
         """A whole PDF of the pages ``pages``: their objects copied, a tree, ``catalog``, ``info``.
 
         ``catalog`` gets ``/Pages``; the file's ``/ID`` is left for the caller to stamp (both
-        halves are the 16 bytes of ``info``'s placeholder, see ``pdf_split``).
+        halves are :data:`ID_PLACEHOLDER`).
         """
         numbers = self.objects_of(pages)
         out = io.BytesIO()
@@ -161,12 +167,12 @@ class BatchObjects:
         xref = out.tell()
         out.write(_xref_table(offsets))
         trailer = f"trailer\n<< /Size {max(offsets) + 1} /Root {self.catalog} 0 R /Info {info_number} 0 R"
-        out.write(trailer.encode() + b" /ID [ " + _ID_PLACEHOLDER + b" " + _ID_PLACEHOLDER + b" ] >>\n")
+        placeholder = b"<" + ID_PLACEHOLDER.hex().encode() + b">"
+        out.write(trailer.encode() + b" /ID [ " + placeholder + b" " + placeholder + b" ] >>\n")
         out.write(f"startxref\n{xref}\n%%EOF\n".encode())
         return out.getvalue()
 
 
-_ID_PLACEHOLDER = b"<" + b"a5" * 16 + b">"  # replaced by the file's MD5 (pdf_split._stamp_id)
 _REFERENCE = re.compile(rb"(\d+)\s+\d+\s+R(?![A-Za-z0-9_])")
 _PARENT = re.compile(rb"/Parent\s*\d+\s+\d+\s+R(?![A-Za-z0-9_])")
 

@@ -40,13 +40,13 @@ from pypdf.generic import (
 )
 
 from lettergen.writers.docx_combine import end_name, start_name
-from lettergen.writers.pdf_copy import BatchObjects, OutsideLetter
+from lettergen.writers.pdf_copy import ID_PLACEHOLDER, BatchObjects, OutsideLetter
 
 __all__ = ["PdfMeta", "SplitError", "split_batch", "whole_letter"]
 
 LANGUAGE = "fr-FR"  # lettergen writes French letters
-_PLACEHOLDER = ByteStringObject(b"\xa5" * 16)
-_PLACEHOLDER_HEX = b"a5" * 16
+_PLACEHOLDER = ByteStringObject(ID_PLACEHOLDER)
+_PLACEHOLDER_HEX = ID_PLACEHOLDER.hex().encode()
 _HEADER = b"%PDF-1.6"  # LibreOffice 7.4's default version
 
 
