@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lettergen.files import atomic_writer, open_existing, output_error
+from lettergen.read.limits import next_row
 
 MANIFEST_NAME = "manifest.csv"
 JOURNAL_NAME = ".lettergen-journal.csv"
@@ -65,7 +66,15 @@ def _records(path: Path) -> Iterator[list[str]]:
     if fd is None:
         return
     with open(fd, newline="", encoding="utf-8") as handle:
-        yield from csv.reader(handle)
+        reader = csv.reader(handle)
+        while True:
+            try:
+                record = next_row(reader)  # csv's field limit is set per row: see there
+            except csv.Error:
+                return  # a damaged line (a field past the limit): what follows is not trusted
+            if record is None:
+                return
+            yield record
 
 
 def load_previous(out_dir: Path) -> dict[str, ManifestRow]:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from lettergen.read import limits
 from tests.hostile.harness import PEAK_LIMIT, Outcome, run_bounded
 from tests.test_batch import assert_complete, journal_lines, kill_midway, write_recipients
 
@@ -309,3 +310,16 @@ def test_recipients_whose_names_clash_each_get_their_own_file(hostile_dir: Path)
     for ident, nom in COLLIDING[:-1]:  # the 400-character name is left out of the address block
         text = "\n".join(p.text for p in Document(str(hostile_dir / "out" / rows[ident])).paragraphs)
         assert nom.upper() in text.upper(), ident
+
+
+def test_a_manifest_field_past_the_csv_limit_is_not_trusted_not_a_traceback(hostile_dir: Path) -> None:
+    """A manifest edited to hold a huge field: the lines from there on record nothing (their
+    letters are written again), the lines before still do, and no traceback."""
+    completes(hostile_dir)
+    path = hostile_dir / "out" / "manifest.csv"
+    header, first, *rest = path.read_text(encoding="utf-8").splitlines()
+    huge = '"' + "x" * (limits.CSV_FIELD_BYTES + 1) + '"'
+    path.write_text("\n".join([header, first, huge, *rest]) + "\n", encoding="utf-8")
+    again = completes(hostile_dir)
+    assert "1 lettre déjà à jour" in again.stdout  # the line before the damaged one
+    assert "2 lettres générées" in again.stdout
